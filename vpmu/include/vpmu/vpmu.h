@@ -109,19 +109,21 @@ private:
 
     Counter& counter(CounterId id);
     std::uint64_t width_mask(CounterId id) const;
-    bool exists(CounterId id) const;
+    std::uint64_t period_of(CounterId id);
     bool should_count(CounterId id) const;
     bool interrupt_enabled(CounterId id) const;
     CounterEvent event_of(CounterId id) const;
 
-    // Counting transitions: fold stops the backend counter and adds its
-    // events to the virtual value (setting the overflow status on a wrap);
-    // sync starts or stops the backend counter to match should_count().
+    // The SysOptic bind/recall points. reprogram() folds the counting
+    // counters among `ids` back from the backend, applies `mutate` to the
+    // registers, then starts those of `ids` that should count.
+    template <class Mutate>
+    void reprogram(std::uint64_t ids, Mutate&& mutate);
+    // Stops a backend counter and adds its events to the virtual value,
+    // recording an overflow if it wrapped.
     void fold(CounterId id);
     void apply_events(CounterId id, std::uint64_t events);
     void start(CounterId id);
-    void sync(CounterId id);
-    void sync_all();
     void stop_all();
 
     CounterBackend& backend_;
