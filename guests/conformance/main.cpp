@@ -1,0 +1,1 @@
+int guest_main() { return 0; }

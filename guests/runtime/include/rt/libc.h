@@ -1,0 +1,13 @@
+// The few C library functions the runtime provides (libc.cpp).
+#pragma once
+
+#include <stddef.h>
+
+extern "C" {
+void* memcpy(void* dst, const void* src, size_t n);
+void* memmove(void* dst, const void* src, size_t n);
+void* memset(void* dst, int c, size_t n);
+int memcmp(const void* a, const void* b, size_t n);
+size_t strlen(const char* s);
+int strcmp(const char* a, const char* b);
+}
