@@ -3,7 +3,10 @@
 // access is a port-I/O exit; no initialisation is needed for the VMM's
 // UART or QEMU's.
 #include "rt/console.h"
+
 #include "rt/cpu.h"
+#include "rt/libc.h"
+#include "rt/user.h"
 
 namespace rt {
 namespace {
@@ -16,13 +19,19 @@ constexpr unsigned kMaxPolls = 100000;
 
 }  // namespace
 
-void putc(char c) {
-    for (unsigned i = 0; i < kMaxPolls && !(inb(kLsr) & kLsrThrEmpty); ++i) pause();
-    outb(kCom1, uint8_t(c));
+void console_write(const char* s, size_t n) {
+    for (size_t k = 0; k < n; ++k) {
+        for (unsigned i = 0; i < kMaxPolls && !(inb(kLsr) & kLsrThrEmpty); ++i) pause();
+        outb(kCom1, uint8_t(s[k]));
+    }
 }
 
-void puts(const char* s) {
-    while (*s != 0) putc(*s++);
+void write(const char* s, size_t n) {
+    if (cpl() == 0) console_write(s, n);
+    else syscall2(kSysWrite, uint64_t(uintptr_t(s)), n);
 }
+
+void putc(char c) { write(&c, 1); }
+void puts(const char* s) { write(s, strlen(s)); }
 
 }  // namespace rt

@@ -13,9 +13,18 @@ struct Sink {
     size_t len = 0;  // characters produced so far
 };
 
+// Console output is gathered so that a user task makes few system calls.
+struct ConsoleSink : Sink {
+    char chunk[128];
+    void flush() {
+        write(chunk, len % sizeof chunk);
+    }
+};
+
 void put_console(Sink& s, char c) {
-    putc(c);
-    ++s.len;
+    auto& cs = static_cast<ConsoleSink&>(s);
+    cs.chunk[cs.len % sizeof cs.chunk] = c;
+    if (++cs.len % sizeof cs.chunk == 0) write(cs.chunk, sizeof cs.chunk);
 }
 
 void put_buffer(Sink& s, char c) {
@@ -129,8 +138,10 @@ void format(Sink& s, const char* fmt, va_list ap) {
 }  // namespace
 
 void vprintf(const char* fmt, va_list ap) {
-    Sink s{put_console};
+    ConsoleSink s;
+    s.put = put_console;
     format(s, fmt, ap);
+    s.flush();
 }
 
 void printf(const char* fmt, ...) {

@@ -10,6 +10,8 @@ namespace rt {
 
 void traps_init();  // GDT TSS descriptor, TR, IDT
 void user_init();   // system-call gate handler
+// INT 0x80 at CPL3 that the host turned into #UD: run it as a system call.
+bool user_int80_as_ud(Frame& f);
 void boot_info_init(uint32_t start_info_pa);
 
 }  // namespace rt

@@ -65,7 +65,7 @@ rt_user_enter:
 	movq %rsp, rt_kernel_resume_rsp(%rip)
 	pushq $USER_DS
 	pushq %rdx
-	pushq $0x3202		/* IF | IOPL=3 (port I/O allowed) | reserved bit 1 */
+	pushq $0x202		/* IF | reserved bit 1; IOPL 0 */
 	pushq $USER_CS
 	pushq %rdi
 	movq %rsi, %rdi

@@ -42,6 +42,13 @@ size_t strlen(const char* s) {
     return n;
 }
 
+int strncmp(const char* a, const char* b, size_t n) {
+    for (size_t i = 0; i < n; ++i) {
+        if (a[i] != b[i] || a[i] == 0) return static_cast<unsigned char>(a[i]) - static_cast<unsigned char>(b[i]);
+    }
+    return 0;
+}
+
 int strcmp(const char* a, const char* b) {
     while (*a != 0 && *a == *b) ++a, ++b;
     return static_cast<unsigned char>(*a) - static_cast<unsigned char>(*b);

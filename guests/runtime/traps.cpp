@@ -122,7 +122,7 @@ bool emulate_rdpmc(Frame& f) {
     printf("\nFATAL: %s (vector %lu) error 0x%lx at rip 0x%lx in %s mode", exception_name(f.vector),
            f.vector, f.error, f.rip, f.from_user() ? "user" : "kernel");
     if (f.vector == kPageFault) printf(", cr2 0x%lx", read_cr2());
-    printf("\n  rsp 0x%lx rflags 0x%lx rax 0x%lx rcx 0x%lx rdx 0x%lx rsi 0x%lx rdi 0x%lx\n", f.rsp,
+    printf("\n  cs 0x%lx ss 0x%lx rsp 0x%lx rflags 0x%lx rax 0x%lx rcx 0x%lx rdx 0x%lx rsi 0x%lx rdi 0x%lx\n", f.cs, f.ss, f.rsp,
            f.rflags, f.rax, f.rcx, f.rdx, f.rsi, f.rdi);
     exit(kExitFatal);
 }
@@ -194,6 +194,7 @@ extern "C" void rt_trap_dispatch(rt::Frame* frame) {
         return;
     }
     if (f.vector == SPURIOUS_VECTOR || legacy_pic_spurious(f.vector)) return;  // no EOI
+    if (f.vector == kInvalidOpcode && user_int80_as_ud(f)) return;
     if (f.vector < 32 && apply_fixup(f)) return;
     if ((f.vector == kGeneralProtection || f.vector == kInvalidOpcode) && emulate_rdpmc(f)) return;
     fatal(f);

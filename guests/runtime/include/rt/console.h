@@ -1,5 +1,7 @@
 // Console output on the 16550 UART at port 0x3f8 (DESIGN.md boot
-// contract). Usable at CPL0 and, since user tasks run with IOPL=3, at CPL3.
+// contract). Usable at CPL0 and from user tasks (CPL3), where output goes
+// through the kSysWrite system call: printf formats in the task and makes
+// one call per 128 characters.
 #pragma once
 
 #include <stdarg.h>
@@ -7,8 +9,11 @@
 
 namespace rt {
 
+void write(const char* s, size_t n);
 void putc(char c);
 void puts(const char* s);  // no newline added
+// The UART itself; CPL0 only.
+void console_write(const char* s, size_t n);
 // A small printf: %d %i %u %x %X %p %s %c %%, the l/ll/z length modifiers,
 // field widths and the '0' and '-' flags.
 void printf(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
