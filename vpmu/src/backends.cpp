@@ -1,5 +1,7 @@
 #include "vpmu/backends.h"
 
+#include "vpmu/perf_backend.h"
+
 namespace vpmu {
 
 Result<BackendKind> parse_backend_kind(std::string_view name) {
@@ -31,19 +33,34 @@ Result<void> UnbackedBackend::start(CounterId, const CounterEvent&, std::uint64_
     return make_error("no counter backend: events are not counted (--backend none)");
 }
 
-Result<std::unique_ptr<CounterBackend>> make_backend(BackendKind kind) {
+namespace {
+
+template <class T>
+Result<std::unique_ptr<CounterBackend>> upcast(Result<std::unique_ptr<T>> made) {
+    if (!made) return made.error();
+    return std::unique_ptr<CounterBackend>(std::move(made).value());
+}
+
+}  // namespace
+
+Result<std::unique_ptr<CounterBackend>> make_backend(BackendKind kind, const BackendOptions& options) {
     switch (kind) {
-    case BackendKind::automatic:  // the best backend this host offers; none yet
     case BackendKind::unbacked:
         return std::unique_ptr<CounterBackend>(std::make_unique<UnbackedBackend>());
     case BackendKind::hw:
+        return upcast(PerfBackend::create(PerfBackend::Mode::hardware, options.tsc_khz));
     case BackendKind::time:
+        return upcast(PerfBackend::create(PerfBackend::Mode::time, options.tsc_khz));
+    case BackendKind::automatic: {
+        bool host_counts_cycles = !(probe_hardware_unavailable_events() & event_bit(ArchEvent::core_cycles));
+        auto mode = host_counts_cycles ? PerfBackend::Mode::hardware : PerfBackend::Mode::time;
+        return upcast(PerfBackend::create(mode, options.tsc_khz));
+    }
     case BackendKind::precise:
         break;
     }
-    return make_error("--backend " + std::string(backend_kind_name(kind)) +
-                      " is not implemented yet (counting arrives with the backends issue); "
-                      "use --backend none");
+    return make_error("--backend precise is not implemented yet (single-step counting arrives "
+                      "with the counting issue)");
 }
 
 }  // namespace vpmu
