@@ -1,0 +1,114 @@
+#include <cstdio>
+#include <memory>
+
+#include "boot/elf_image.h"
+#include "boot/pvh.h"
+#include "cli/commands.h"
+#include "devices/console.h"
+#include "devices/vm_stop.h"
+#include "kvm/kvm_system.h"
+#include "vmm/supervisor.h"
+#include "vmm/virtual_machine.h"
+
+namespace vpmu::cli {
+
+namespace {
+
+int fail(int status, const std::string& reason) {
+    std::fprintf(stderr, "vpmu run: %s\n", reason.c_str());
+    return status;
+}
+
+Result<std::unique_ptr<dev::ConsoleOutput>> open_console(const RunOptions& o, unsigned vm) {
+    const std::string index = std::to_string(vm);
+    if (o.console.empty()) {
+        const std::string prefix = o.vms > 1 ? "[vm" + index + "] " : "";
+        return std::unique_ptr<dev::ConsoleOutput>(
+            std::make_unique<dev::FdConsole>(dev::FdConsole::standard_output(prefix)));
+    }
+    const std::string path = o.vms > 1 ? o.console + ".vm" + index : o.console;
+    auto file = dev::FdConsole::open_file(path, "");
+    if (!file) return file.error();
+    return std::unique_ptr<dev::ConsoleOutput>(std::make_unique<dev::FdConsole>(std::move(*file)));
+}
+
+vmm::VmConfig vm_config(const RunOptions& o, unsigned vm) {
+    vmm::VmConfig c;
+    c.name = "vm" + std::to_string(vm);
+    c.mem_bytes = o.mem_mib << 20;
+    c.vcpus = o.vcpus;
+    c.pmu = o.pmu;
+    c.backend = o.backend;
+    c.cmdline = o.cmdline();
+    // --pin lists host CPUs for the vCPU threads of all VMs in order.
+    if (!o.pin_cpus.empty()) {
+        for (unsigned i = 0; i < o.vcpus; ++i) {
+            const std::size_t global = std::size_t{vm} * o.vcpus + i;
+            c.pin_cpus.emplace_back(o.pin_cpus[global % o.pin_cpus.size()]);
+        }
+    }
+    return c;
+}
+
+void print_stats(const std::vector<vmm::VmReport>& reports) {
+    for (const vmm::VmReport& r : reports) {
+        std::fprintf(stderr, "vpmu stats: %s, %.3f s, status %d\n%s", r.name.c_str(), r.seconds,
+                     r.outcome.status, vmm::format_exit_stats(r.stats).c_str());
+        std::string calls;
+        for (const auto& c : r.hypercalls) calls += " " + c.name + "=" + std::to_string(c.calls);
+        std::fprintf(stderr, "  hypercalls:%s\n", calls.c_str());
+    }
+}
+
+}  // namespace
+
+int run_command(const RunOptions& o) {
+    if (o.cmdline().size() + 1 > vmm::kMaxCmdline) {
+        return fail(dev::kStatusBadUsage, "the guest command line is " +
+                                              std::to_string(o.cmdline().size()) + " bytes; at most " +
+                                              std::to_string(vmm::kMaxCmdline - 1) + " fit");
+    }
+    const vmm::ImageLimits limits{o.mem_mib << 20, vmm::kBootGdt, vmm::kBootDataEnd};
+    auto image = vmm::read_guest_image(o.guest, limits);
+    if (!image) return fail(dev::kStatusImageRejected, image.error().message);
+    if (!o.trace_dir.empty()) {
+        std::fprintf(stderr, "vpmu run: --trace %s: tracing is not implemented yet; no trace written\n",
+                     o.trace_dir.c_str());
+    }
+
+    std::vector<std::unique_ptr<dev::ConsoleOutput>> consoles;
+    for (unsigned k = 0; k < o.vms; ++k) {
+        auto console = open_console(o, k);
+        if (!console) return fail(dev::kStatusBadUsage, console.error().message);
+        consoles.push_back(std::move(*console));
+    }
+    // Before any vCPU thread exists, so they all inherit the blocked mask.
+    auto signals = vmm::TerminationSignals::block();
+    if (!signals) return fail(dev::kStatusVmFailed, signals.error().message);
+    auto kvm = kvm::KvmSystem::open();
+    if (!kvm) return fail(dev::kStatusVmFailed, kvm.error().message);
+
+    std::vector<std::unique_ptr<vmm::VirtualMachine>> vms;
+    for (unsigned k = 0; k < o.vms; ++k) {
+        auto vm = vmm::VirtualMachine::create(*kvm, vm_config(o, k), *image, std::move(consoles[k]));
+        if (!vm) return fail(dev::kStatusVmFailed, "vm" + std::to_string(k) + ": " + vm.error().message);
+        vms.push_back(std::move(*vm));
+    }
+    for (auto& vm : vms) {
+        // A VM that cannot start has stopped itself with the reason.
+        (void)vm->start();
+    }
+    std::optional<std::chrono::duration<double>> timeout;
+    if (o.timeout_seconds) timeout = std::chrono::duration<double>(*o.timeout_seconds);
+    const auto reports = vmm::supervise(vms, timeout, signals->get());
+
+    int status = 0;
+    for (const vmm::VmReport& r : reports) {
+        if (!r.outcome.is_guest_exit()) std::fprintf(stderr, "vpmu run: %s\n", r.outcome.reason.c_str());
+        if (status == 0) status = r.outcome.status;
+    }
+    if (o.stats) print_stats(reports);
+    return status;
+}
+
+}  // namespace vpmu::cli

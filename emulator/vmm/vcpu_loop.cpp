@@ -1,0 +1,141 @@
+// The vCPU thread: per-vCPU setup that must happen on the thread that runs
+// the vCPU (the counter backend counts the thread that opens it), then the
+// run loop: check for a stop, deliver what is due before entry, KVM_RUN,
+// dispatch the exit, count it. Errors end the VM with a reason; nothing is
+// thrown across this thread.
+#include <pthread.h>
+#include <sched.h>
+
+#include <chrono>
+#include <cstring>
+
+#include "boot/pvh.h"
+#include "vmm/exit_dispatch.h"
+#include "vmm/guest_cpuid.h"
+#include "vmm/vcpu_exits.h"
+#include "vmm/virtual_machine.h"
+#include "vpmu/backends.h"
+#include "vpmu/vpmu.h"
+
+namespace vpmu::vmm {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::uint64_t ns_between(Clock::time_point a, Clock::time_point b) {
+    return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(b - a).count());
+}
+
+Result<void> pin_to_cpu(int cpu) {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(cpu, &set);
+    if (const int err = pthread_setaffinity_np(pthread_self(), sizeof set, &set); err != 0) {
+        return make_error("cannot pin to host CPU " + std::to_string(cpu) + ": " + std::strerror(err));
+    }
+    return {};
+}
+
+// PMI delivery through the guest's LVTPC before VM-entry belongs to the
+// interrupt-injection work. Until it lands, a due PMI is acknowledged and
+// counted as undelivered: never faked.
+void deliver_pmi_before_entry(Vpmu& vpmu, ExitStats& stats) {
+    vpmu.collect_overflows();
+    if (vpmu.take_pmi()) ++stats.pmi_undelivered;
+}
+
+// CPUID for this vCPU, and the model configured from the very leaf 0AH the
+// guest will read (so the backend's unavailable events agree in both).
+Result<void> configure_cpuid(kvm::Vcpu& vcpu, Vpmu& vpmu, const CounterBackend& backend,
+                             const PmuConfig& pmu, const std::vector<kvm_cpuid_entry2>& supported) {
+    auto table = build_guest_cpuid(supported, pmu, backend.unavailable_events(), vcpu.id());
+    if (!table) return table.error();
+    if (pmu.enabled) {
+        const kvm_cpuid_entry2* e = find_cpuid(*table, kCpuidPerfmonLeaf);
+        const CpuidLeaf leaf{e->eax, e->ebx, e->ecx, e->edx};
+        if (auto ok = vpmu.configure_from_cpuid(leaf, pmu.full_width_writes); !ok) {
+            return make_error("the model rejects the CPUID leaf 0AH it produced: " +
+                              ok.error().message);
+        }
+    }
+    return vcpu.set_cpuid(*table);
+}
+
+Result<void> enter_pvh(kvm::Vcpu& vcpu, std::uint32_t entry, Gpa start_info) {
+    auto sregs = vcpu.get_sregs();
+    if (!sregs) return sregs.error();
+    kvm_regs regs{};
+    set_pvh_entry_state(regs, *sregs, entry, start_info);
+    if (auto ok = vcpu.set_sregs(*sregs); !ok) return ok;
+    return vcpu.set_regs(regs);
+}
+
+std::string rip_text(const kvm::Vcpu& vcpu) {
+    auto regs = vcpu.get_regs();
+    return regs ? to_hex(regs->rip) : std::string("unknown (") + regs.error().message + ")";
+}
+
+}  // namespace
+
+void VirtualMachine::vcpu_thread(VcpuSlot& slot) {
+    set_kickable(slot, true);
+    std::optional<dev::VmOutcome> failure = run_vcpu(slot);
+    if (failure) {
+        const bool first = stop_.request(std::move(*failure));
+        if (first) failed_in_vcpu_ = true;
+    } else if (auto regs = slot.vcpu.get_regs()) {
+        slot.stop_rip = regs->rip;
+    }
+    set_kickable(slot, false);
+    vcpu_finished();
+}
+
+std::optional<dev::VmOutcome> VirtualMachine::run_vcpu(VcpuSlot& slot) {
+    kvm::Vcpu& vcpu = slot.vcpu;
+    const std::string who = config_.name + " vcpu" + std::to_string(vcpu.id()) + ": ";
+    const auto& pins = config_.pin_cpus;
+    if (vcpu.id() < pins.size() && pins[vcpu.id()]) {
+        if (auto ok = pin_to_cpu(*pins[vcpu.id()]); !ok) {
+            return dev::VmOutcome::failure(who + ok.error().message);
+        }
+    }
+    auto backend = make_backend(config_.backend, BackendOptions{tsc_khz_});
+    if (!backend) {
+        return dev::VmOutcome{dev::kStatusBadUsage, who + "counter backend '" +
+                                                        std::string(backend_kind_name(config_.backend)) +
+                                                        "': " + backend.error().message};
+    }
+    Vpmu vpmu(**backend);
+    if (auto ok = configure_cpuid(vcpu, vpmu, **backend, config_.pmu, supported_cpuid_); !ok) {
+        return dev::VmOutcome::failure(who + ok.error().message);
+    }
+    // PVH starts the boot vCPU only; the others wait in the in-kernel local
+    // APIC for INIT/SIPI from the guest, inside KVM_RUN.
+    if (vcpu.id() == 0) {
+        if (auto ok = enter_pvh(vcpu, boot_entry_, start_info_); !ok) {
+            return dev::VmOutcome::failure(who + ok.error().message);
+        }
+    }
+
+    VcpuExitHandler handler(bus_, vpmu, vcpu.id(), slot.stats);
+    while (!stop_.requested()) {
+        deliver_pmi_before_entry(vpmu, slot.stats);
+        const auto entered = Clock::now();
+        auto exit = vcpu.run();
+        const auto exited = Clock::now();
+        slot.stats.run_ns += ns_between(entered, exited);
+        if (!exit) {
+            return dev::VmOutcome::failure(who + exit.error().message + " at rip=" + rip_text(vcpu));
+        }
+        if (std::holds_alternative<kvm::InterruptedExit>(*exit)) vcpu.set_immediate_exit(false);
+        ExitAction action = dispatch_exit(*exit, handler);
+        slot.stats.record_exit(exit->index(), ns_between(exited, Clock::now()));
+        if (auto* fail = std::get_if<Fail>(&action)) {
+            return dev::VmOutcome::failure(who + fail->reason + " at rip=" + rip_text(vcpu));
+        }
+    }
+    return std::nullopt;
+}
+
+}  // namespace vpmu::vmm
