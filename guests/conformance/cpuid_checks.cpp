@@ -38,6 +38,12 @@ void check_cpuid(const Pmu& p) {
     } else {
         ok((p.fixed_bitmap & ~0xFu) == 0, "version 5: fixed counters ECX | EDX[4:0] = 0x%x within IA32_FIXED_CTR0-3",
            p.fixed_bitmap);
+        // EDX[4:0] is "the number of contiguous fixed-function counters
+        // starting from 0": the run of supported counters from 0.
+        unsigned run = 0;
+        while (run < 32 && (p.fixed_bitmap >> run & 1)) ++run;
+        ok(p.fixed_count == run, "version 5: EDX[4:0] = %u matches the %u contiguous fixed counters in 0x%x",
+           p.fixed_count, run, p.fixed_bitmap);
     }
     if (p.any_fixed()) ok(p.fixed_width >= 1 && p.fixed_width <= 64, "fixed counter width %u bits is 1-64", p.fixed_width);
 }

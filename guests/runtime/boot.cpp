@@ -99,7 +99,29 @@ void panic(const char* fmt, ...) {
     exit(kExitFatal);
 }
 
-void hypercall(uint32_t command) { outl(kHypercallPort, command); }
+namespace {
+
+struct HypercallRequest {
+    uint32_t command;
+    uint32_t arg[3];
+};
+
+uint64_t hypercall_ports(uint64_t request) {
+    const auto& r = *reinterpret_cast<const HypercallRequest*>(uintptr_t(request));
+    // Arguments that are 0 are written too: the registers persist per vCPU.
+    for (unsigned i = 0; i < 3; ++i) outl(uint16_t(kHypercallPort + 4 + 4 * i), r.arg[i]);
+    outl(kHypercallPort, r.command);
+    return inl(kHypercallPort);
+}
+
+}  // namespace
+
+uint32_t hypercall(uint32_t command, uint32_t arg0, uint32_t arg1, uint32_t arg2) {
+    HypercallRequest r{command, {arg0, arg1, arg2}};
+    return uint32_t(kcall(hypercall_ports, uint64_t(uintptr_t(&r))));
+}
+
+bool under_vpmu() { return hypercall(kHypercallPing) == kHypercallPingReply; }
 
 }  // namespace rt
 

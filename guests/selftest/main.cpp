@@ -204,6 +204,21 @@ void check_rdpmc() {
     rt::enable_rdpmc_emulation(false);
 }
 
+// --- hypercall port ----------------------------------------------------------
+
+uint64_t user_ping(uint64_t) { return rt::hypercall(rt::kHypercallPing); }
+
+void check_hypercall() {
+    uint32_t reply = rt::hypercall(rt::kHypercallPing);
+    if (reply != rt::kHypercallPingReply) {
+        rt::tap::skip("not under vpmu run", "hypercall ping answered 0x%x", reply);
+        return;
+    }
+    eq(reply, rt::kHypercallPingReply, "hypercall ping answers \"VPMU\"");
+    eq(rt::user_run(user_ping, 0), rt::kHypercallPingReply, "hypercall ping from a user task");
+    rt::tap::diag("guest TSC %u kHz", rt::hypercall(rt::kHypercallTscKhz));
+}
+
 }  // namespace
 
 int guest_main() {
@@ -222,6 +237,6 @@ int guest_main() {
     check_user();
     check_apic();
     check_rdpmc();
-    rt::hypercall(0);
+    check_hypercall();
     return rt::tap::finish();
 }

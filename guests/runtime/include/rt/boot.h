@@ -49,9 +49,18 @@ uint64_t cmdline_u64(const char* key, uint64_t fallback);
 // buffers (sample logs, traces). Never freed; panics when exhausted.
 void* alloc(size_t bytes, size_t align = 16);
 
-// Guest-to-host call through the hypercall port 0x600 (a 32-bit OUT of a
-// command number; 0 = ping). `vmcall` hangs guests on this host.
+// Guest-to-host calls through the VMM's hypercall port (`vmcall` hangs
+// guests on this host). ABI of emulator/devices/hypercall.h: 32-bit OUT of
+// the arguments to 0x604/0x608/0x60c, of the command to 0x600, then a
+// 32-bit IN from 0x600 gives the result. Works from user tasks (through a
+// kcall). Without the device (e.g. under QEMU) the result is whatever an
+// unclaimed port reads (QEMU: 0).
 inline constexpr uint16_t kHypercallPort = 0x600;
-void hypercall(uint32_t command);
+inline constexpr uint32_t kHypercallPing = 0;    // answers kHypercallPingReply
+inline constexpr uint32_t kHypercallTscKhz = 1;  // guest TSC frequency in kHz, 0 if unknown
+inline constexpr uint32_t kHypercallPingReply = 0x554d5056;  // "VPMU"
+uint32_t hypercall(uint32_t command, uint32_t arg0 = 0, uint32_t arg1 = 0, uint32_t arg2 = 0);
+// True when the VMM is vpmu's (the ping is answered).
+bool under_vpmu();
 
 }  // namespace rt
