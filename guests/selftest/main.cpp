@@ -9,6 +9,8 @@
 //   xapic         use xAPIC MMIO even when x2APIC is available
 #include "rt/rt.h"
 
+uint64_t user_sse_sum(uint64_t n);  // user_sse.cpp
+
 namespace {
 
 using rt::tap::eq;
@@ -204,6 +206,12 @@ void check_rdpmc() {
     rt::enable_rdpmc_emulation(false);
 }
 
+// --- SSE in user tasks (user_sse.cpp is built without -mgeneral-regs-only) --
+
+void check_user_sse() {
+    eq(rt::user_run(user_sse_sum, 1000), 500500, "user task computes with SSE (double) and returns");
+}
+
 // --- hypercall port ----------------------------------------------------------
 
 uint64_t user_ping(uint64_t) { return rt::hypercall(rt::kHypercallPing); }
@@ -237,6 +245,7 @@ int guest_main() {
     check_user();
     check_apic();
     check_rdpmc();
+    check_user_sse();
     check_hypercall();
     return rt::tap::finish();
 }
