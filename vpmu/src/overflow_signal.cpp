@@ -4,11 +4,11 @@
 #include <unistd.h>
 
 #include <array>
-#include <atomic>
 #include <cerrno>
 #include <csignal>
 #include <cstring>
 #include <mutex>
+#include <string>
 
 #include "vpmu/perf_backend.h"
 
@@ -19,20 +19,22 @@ int overflow_signal() { return SIGRTMIN + 4; }
 namespace overflow {
 namespace {
 
-constexpr unsigned kCounters = 64;
+// Enough for every counter of dozens of vCPUs; a larger fd is refused
+// with a message rather than silently left without overflows.
+constexpr int kMaxFd = 8192;
 
-// Constant-initialised, so reachable from a signal handler without any
-// dynamic TLS initialisation. fds are stored plus one: 0 means none.
-thread_local std::array<std::atomic<int>, kCounters> t_fd_plus_one{};
-thread_local std::atomic<std::uint64_t> t_pending{0};
+struct Route {
+    std::atomic<std::atomic<std::uint64_t>*> pending{nullptr};
+    std::atomic<std::uint64_t> bit{0};
+};
+std::array<Route, kMaxFd> g_routes;
 
 void on_overflow(int, siginfo_t* info, void*) {
-    int fd_plus_one = info->si_fd + 1;
-    for (unsigned i = 0; i < kCounters; ++i) {
-        if (t_fd_plus_one[i].load(std::memory_order_relaxed) == fd_plus_one) {
-            t_pending.fetch_or(std::uint64_t{1} << i, std::memory_order_relaxed);
-            return;
-        }
+    int fd = info->si_fd;
+    if (fd < 0 || fd >= kMaxFd) return;
+    Route& route = g_routes[static_cast<unsigned>(fd)];
+    if (auto* pending = route.pending.load(std::memory_order_acquire)) {
+        pending->fetch_or(route.bit.load(std::memory_order_relaxed), std::memory_order_relaxed);
     }
 }
 
@@ -50,34 +52,33 @@ Result<void> install_handler() {
     return {};
 }
 
-Result<void> fcntl_or_error(int fd, int cmd, long arg, const char* what) {
-    if (fcntl(fd, cmd, arg) != 0) return make_error(std::string("fcntl(") + what + "): " + std::strerror(errno));
-    return {};
+Error fcntl_error(const char* what) {
+    return make_error(std::string("fcntl(") + what + ") on a perf event: " + std::strerror(errno));
 }
 
 }  // namespace
 
-Result<void> watch(int fd, CounterId id) {
-    if (auto ok = install_handler(); !ok) return ok;
-    // Signal on every overflow, to this thread only, carrying the fd.
-    f_owner_ex owner{F_OWNER_TID, static_cast<pid_t>(gettid())};
-    if (fcntl(fd, F_SETOWN_EX, &owner) != 0) {
-        return make_error(std::string("fcntl(F_SETOWN_EX): ") + std::strerror(errno));
+Result<void> watch(int fd, pid_t owner_tid, CounterId id, std::atomic<std::uint64_t>& pending) {
+    if (fd < 0 || fd >= kMaxFd) {
+        return make_error("perf event fd " + std::to_string(fd) + " is beyond the overflow table (" +
+                          std::to_string(kMaxFd) + ")");
     }
-    if (auto ok = fcntl_or_error(fd, F_SETSIG, overflow_signal(), "F_SETSIG"); !ok) return ok;
-    if (auto ok = fcntl_or_error(fd, F_SETFL, O_ASYNC, "F_SETFL O_ASYNC"); !ok) return ok;
-    t_fd_plus_one[id.value].store(fd + 1, std::memory_order_relaxed);
+    if (auto ok = install_handler(); !ok) return ok;
+    Route& route = g_routes[static_cast<unsigned>(fd)];
+    route.bit.store(id.bit(), std::memory_order_relaxed);
+    route.pending.store(&pending, std::memory_order_release);
+    // Signal on every overflow, to the owner thread only, carrying the fd.
+    f_owner_ex owner{F_OWNER_TID, owner_tid};
+    if (fcntl(fd, F_SETOWN_EX, &owner) != 0) return fcntl_error("F_SETOWN_EX");
+    if (fcntl(fd, F_SETSIG, overflow_signal()) != 0) return fcntl_error("F_SETSIG");
+    if (fcntl(fd, F_SETFL, O_ASYNC) != 0) return fcntl_error("F_SETFL O_ASYNC");
     return {};
 }
 
-void unwatch(CounterId id) {
-    t_fd_plus_one[id.value].store(0, std::memory_order_relaxed);
-    clear_pending(id);
+void unwatch(int fd) {
+    if (fd < 0 || fd >= kMaxFd) return;
+    g_routes[static_cast<unsigned>(fd)].pending.store(nullptr, std::memory_order_release);
 }
-
-std::uint64_t take_pending() { return t_pending.exchange(0, std::memory_order_relaxed); }
-
-void clear_pending(CounterId id) { t_pending.fetch_and(~id.bit(), std::memory_order_relaxed); }
 
 }  // namespace overflow
 }  // namespace vpmu

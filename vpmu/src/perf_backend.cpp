@@ -54,8 +54,9 @@ Result<void> resolve_host_event(ArchEvent event, perf_event_attr& attr) {
     return {};
 }
 
-int perf_event_open(perf_event_attr& attr) {
-    return static_cast<int>(syscall(SYS_perf_event_open, &attr, 0, -1, -1, PERF_FLAG_FD_CLOEXEC));
+// Counts thread `tid` (0: the calling thread) on whichever CPU it runs.
+int perf_event_open(perf_event_attr& attr, pid_t tid = 0) {
+    return static_cast<int>(syscall(SYS_perf_event_open, &attr, tid, -1, -1, PERF_FLAG_FD_CLOEXEC));
 }
 
 std::uint64_t read_count(int fd) {
@@ -75,7 +76,9 @@ struct PerfBackend::Slot {
     int fd = -1;
     perf_event_attr attr{};
     ~Slot() {
-        if (fd >= 0) close(fd);
+        if (fd < 0) return;
+        overflow::unwatch(fd);
+        close(fd);
     }
 };
 
@@ -108,13 +111,9 @@ Result<std::unique_ptr<PerfBackend>> PerfBackend::create(Mode mode, std::uint32_
 }
 
 PerfBackend::PerfBackend(Mode mode, std::uint32_t tsc_khz, std::uint32_t unavailable)
-    : mode_(mode), tsc_khz_(tsc_khz), unavailable_(unavailable) {}
+    : mode_(mode), tsc_khz_(tsc_khz), unavailable_(unavailable), owner_tid_(gettid()) {}
 
-PerfBackend::~PerfBackend() {
-    for (unsigned i = 0; i < slots_.size(); ++i) {
-        if (slots_[i]) overflow::unwatch(CounterId{i});
-    }
-}
+PerfBackend::~PerfBackend() = default;
 
 Result<void> PerfBackend::attr_for(const CounterEvent& event, perf_event_attr& attr) const {
     attr.size = sizeof attr;
@@ -157,12 +156,12 @@ Result<void> PerfBackend::start(CounterId id, const CounterEvent& event, std::ui
     std::unique_ptr<Slot>& slot = slots_.at(id.value);
     if (!slot || !same_event(slot->attr, attr)) {
         attr.sample_period = to_host_period(period);
-        int fd = perf_event_open(attr);
+        int fd = perf_event_open(attr, owner_tid_);
         if (fd < 0) return make_error(std::string("perf_event_open: ") + std::strerror(errno));
         auto fresh = std::make_unique<Slot>();
         fresh->fd = fd;
         fresh->attr = attr;
-        if (auto ok = overflow::watch(fd, id); !ok) return ok;
+        if (auto ok = overflow::watch(fd, owner_tid_, id, pending_); !ok) return ok;
         slot = std::move(fresh);
     }
     std::uint64_t host_period = to_host_period(period);
@@ -183,10 +182,10 @@ std::uint64_t PerfBackend::stop(CounterId id) {
     const std::unique_ptr<Slot>& slot = slots_.at(id.value);
     if (!slot) return 0;
     ioctl(slot->fd, PERF_EVENT_IOC_DISABLE, 0);
-    overflow::clear_pending(id);
+    pending_.fetch_and(~id.bit(), std::memory_order_relaxed);
     return to_events(read_count(slot->fd));
 }
 
-std::uint64_t PerfBackend::take_overflows() { return overflow::take_pending(); }
+std::uint64_t PerfBackend::take_overflows() { return pending_.exchange(0, std::memory_order_relaxed); }
 
 }  // namespace vpmu

@@ -10,12 +10,17 @@
 //    event is unavailable. Task-clock cannot tell guest rings apart, so a
 //    counter restricted to USR or OS counts both.
 //
-// Each started counter is a perf event whose sample period is the distance
-// to the virtual counter's overflow; the overflow arrives as overflow_signal()
-// to the vCPU thread, which ends KVM_RUN with EINTR.
+// Each started counter is a perf event on the thread that created the
+// backend (the vCPU thread), whose sample period is the distance to the
+// virtual counter's overflow; the overflow arrives as overflow_signal() to
+// that thread, which ends KVM_RUN with EINTR. Other threads may drive the
+// backend (the PMC pool's rotation does) but not concurrently with its owner.
 #pragma once
 
+#include <sys/types.h>
+
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -58,6 +63,8 @@ private:
     Mode mode_;
     std::uint32_t tsc_khz_;
     std::uint32_t unavailable_;
+    pid_t owner_tid_;  // the thread the events count
+    std::atomic<std::uint64_t> pending_{0};  // overflowed counters, set by the signal handler
     std::array<std::unique_ptr<Slot>, 64> slots_;
 };
 
