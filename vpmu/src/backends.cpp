@@ -1,6 +1,7 @@
 #include "vpmu/backends.h"
 
 #include "vpmu/perf_backend.h"
+#include "vpmu/precise_backend.h"
 
 namespace vpmu {
 
@@ -41,6 +42,11 @@ Result<std::unique_ptr<CounterBackend>> upcast(Result<std::unique_ptr<T>> made) 
     return std::unique_ptr<CounterBackend>(std::move(made).value());
 }
 
+PerfBackend::Mode best_perf_mode() {
+    bool host_counts_cycles = !(probe_hardware_unavailable_events() & event_bit(ArchEvent::core_cycles));
+    return host_counts_cycles ? PerfBackend::Mode::hardware : PerfBackend::Mode::time;
+}
+
 }  // namespace
 
 Result<std::unique_ptr<CounterBackend>> make_backend(BackendKind kind, const BackendOptions& options) {
@@ -51,16 +57,18 @@ Result<std::unique_ptr<CounterBackend>> make_backend(BackendKind kind, const Bac
         return upcast(PerfBackend::create(PerfBackend::Mode::hardware, options.tsc_khz));
     case BackendKind::time:
         return upcast(PerfBackend::create(PerfBackend::Mode::time, options.tsc_khz));
-    case BackendKind::automatic: {
-        bool host_counts_cycles = !(probe_hardware_unavailable_events() & event_bit(ArchEvent::core_cycles));
-        auto mode = host_counts_cycles ? PerfBackend::Mode::hardware : PerfBackend::Mode::time;
-        return upcast(PerfBackend::create(mode, options.tsc_khz));
+    case BackendKind::automatic:
+        return upcast(PerfBackend::create(best_perf_mode(), options.tsc_khz));
+    case BackendKind::precise: {
+        // Instructions and branches by single-stepping; cycles from the
+        // best perf backend when there is one.
+        auto fallback = PerfBackend::create(best_perf_mode(), options.tsc_khz);
+        std::unique_ptr<CounterBackend> rest;
+        if (fallback) rest = std::move(fallback).value();
+        return std::unique_ptr<CounterBackend>(std::make_unique<PreciseBackend>(std::move(rest)));
     }
-    case BackendKind::precise:
-        break;
     }
-    return make_error("--backend precise is not implemented yet (single-step counting arrives "
-                      "with the counting issue)");
+    return make_error("unknown backend kind");
 }
 
 }  // namespace vpmu
