@@ -34,6 +34,15 @@ std::vector<PmuConfig> shapes() {
     return out;
 }
 
+template <class Keep>
+std::vector<PmuConfig> shapes_where(Keep keep) {
+    std::vector<PmuConfig> out;
+    for (const PmuConfig& c : shapes()) {
+        if (keep(c)) out.push_back(c);
+    }
+    return out;
+}
+
 class VpmuMsrTest : public ::testing::TestWithParam<PmuConfig>, protected testing::ModelHarness {
 protected:
     void SetUp() override {
@@ -115,8 +124,12 @@ TEST_P(VpmuMsrTest, LegacyCounterWritesSignExtendBit31ThenTruncate) {
     }
 }
 
-TEST_P(VpmuMsrTest, FullWidthWritesTakeTheWholeWidth) {
-    if (!c().full_width_writes) GTEST_SKIP() << "config without IA32_PERF_CAPABILITIES.FW_WRITE";
+// Shapes with IA32_PERF_CAPABILITIES.FW_WRITE, with version 2+, with version 4+.
+class VpmuFullWidthTest : public VpmuMsrTest {};
+class VpmuV2MsrTest : public VpmuMsrTest {};
+class VpmuV4MsrTest : public VpmuMsrTest {};
+
+TEST_P(VpmuFullWidthTest, FullWidthWritesTakeTheWholeWidth) {
     for (unsigned i = 0; i < c().gp_counters; ++i) {
         const std::uint32_t apmc = msr::kAPmc0 + i;
         ASSERT_EQ(wr(apmc, gp_mask()), Access::ok);
@@ -161,8 +174,7 @@ TEST_P(VpmuMsrTest, EventSelectReservedBitsFault) {
     }
 }
 
-TEST_P(VpmuMsrTest, FixedCtrCtrlReservedBitsFault) {
-    if (!v2()) GTEST_SKIP() << "version 1 has no IA32_FIXED_CTR_CTRL";
+TEST_P(VpmuV2MsrTest, FixedCtrCtrlReservedBitsFault) {
     std::uint64_t field = 0xB | (c().any_thread_supported() ? 0x4 : 0);
     std::uint64_t defined = 0;
     for (unsigned i = 0; i < c().fixed_counters; ++i) defined |= field << (4 * i);
@@ -177,8 +189,7 @@ TEST_P(VpmuMsrTest, FixedCtrCtrlReservedBitsFault) {
     }
 }
 
-TEST_P(VpmuMsrTest, GlobalCtrlAcceptsOnlyExistingCounters) {
-    if (!v2()) GTEST_SKIP() << "version 1 has no IA32_PERF_GLOBAL_CTRL";
+TEST_P(VpmuV2MsrTest, GlobalCtrlAcceptsOnlyExistingCounters) {
     ASSERT_EQ(wr(msr::kGlobalCtrl, counter_bits()), Access::ok);
     EXPECT_EQ(rd(msr::kGlobalCtrl), counter_bits());
     for (unsigned bit = 0; bit < 64; ++bit) {
@@ -190,8 +201,7 @@ TEST_P(VpmuMsrTest, GlobalCtrlAcceptsOnlyExistingCounters) {
     EXPECT_EQ(rd(msr::kGlobalCtrl), counter_bits());
 }
 
-TEST_P(VpmuMsrTest, ReadOnlyRegistersFaultOnWrite) {
-    if (!v2()) GTEST_SKIP() << "version 1 has none of these registers";
+TEST_P(VpmuV2MsrTest, ReadOnlyRegistersFaultOnWrite) {
     EXPECT_TRUE(wr_faults(msr::kGlobalStatus, 0));
     EXPECT_TRUE(wr_faults(msr::kGlobalStatus, 1));
     EXPECT_TRUE(wr_faults(msr::kPerfCapabilities, rd(msr::kPerfCapabilities).value()));
@@ -200,8 +210,7 @@ TEST_P(VpmuMsrTest, ReadOnlyRegistersFaultOnWrite) {
     }
 }
 
-TEST_P(VpmuMsrTest, OverflowControlClearsOnlyDefinedBits) {
-    if (!v2()) GTEST_SKIP() << "version 1 has no IA32_PERF_GLOBAL_OVF_CTRL";
+TEST_P(VpmuV2MsrTest, OverflowControlClearsOnlyDefinedBits) {
     std::uint64_t writable = counter_bits() | global_status::kOvfBuf | global_status::kCondChgd;
     if (v4()) writable |= global_status::kCtrFrz;
     for (unsigned bit = 0; bit < 64; ++bit) {
@@ -227,8 +236,7 @@ TEST_P(VpmuMsrTest, StatusSetAndResetOnVersionFour) {
     EXPECT_EQ(rd(msr::kGlobalStatus), 0u);
 }
 
-TEST_P(VpmuMsrTest, InUseReflectsProgrammedCounters) {
-    if (!v4()) GTEST_SKIP() << "IA32_PERF_GLOBAL_INUSE is version 4+";
+TEST_P(VpmuV4MsrTest, InUseReflectsProgrammedCounters) {
     std::uint64_t expect = 0;
     if (c().gp_counters > 0) {
         ASSERT_EQ(wr(msr::kPerfEvtSel0, 0xC0), Access::ok);  // event select only, not enabled
@@ -246,8 +254,20 @@ TEST_P(VpmuMsrTest, InUseReflectsProgrammedCounters) {
     }
 }
 
-INSTANTIATE_TEST_SUITE_P(Shapes, VpmuMsrTest, ::testing::ValuesIn(shapes()),
-                         [](const auto& param_info) { return testing::spec_name(param_info.param); });
+std::string shape_name(const ::testing::TestParamInfo<PmuConfig>& param_info) {
+    return testing::spec_name(param_info.param);
+}
+
+INSTANTIATE_TEST_SUITE_P(Shapes, VpmuMsrTest, ::testing::ValuesIn(shapes()), shape_name);
+INSTANTIATE_TEST_SUITE_P(Shapes, VpmuFullWidthTest,
+                         ::testing::ValuesIn(shapes_where([](const PmuConfig& c) { return c.full_width_writes; })),
+                         shape_name);
+INSTANTIATE_TEST_SUITE_P(Shapes, VpmuV2MsrTest,
+                         ::testing::ValuesIn(shapes_where([](const PmuConfig& c) { return c.version >= 2; })),
+                         shape_name);
+INSTANTIATE_TEST_SUITE_P(Shapes, VpmuV4MsrTest,
+                         ::testing::ValuesIn(shapes_where([](const PmuConfig& c) { return c.version >= 4; })),
+                         shape_name);
 
 TEST(VpmuOffTest, EveryPmuMsrFaults) {
     FakeBackend backend;
