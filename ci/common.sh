@@ -8,7 +8,7 @@ VPMU_PACKAGES=(
   build-essential cmake pkg-config
   libgtest-dev libgmock-dev libbenchmark-dev
   libpfm4-dev linux-libc-dev
-  babeltrace2
+  babeltrace2 libbabeltrace2-dev
 )
 
 log() { printf '[vpmu] %s\n' "$*" >&2; }
