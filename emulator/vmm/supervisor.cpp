@@ -111,7 +111,7 @@ std::vector<VmReport> supervise(std::vector<std::unique_ptr<VirtualMachine>>& vm
         if (signals != nullptr && (fds.back().revents & POLLIN) != 0) {
             signalfd_siginfo info{};
             if (::read(signals->fd(), &info, sizeof info) == sizeof info) {
-                stop_running(vms, std::string("stopped by signal ") +
+                stop_running(vms, std::string("stopped by signal SIG") +
                                       sigabbrev_np(static_cast<int>(info.ssi_signo)));
             }
         }

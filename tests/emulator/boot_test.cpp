@@ -3,6 +3,8 @@
 // against what the model says, and every way a guest can die.
 #include <gtest/gtest.h>
 
+#include <csignal>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 
@@ -231,6 +233,15 @@ TEST_F(Boot, TimeoutStopsEveryVcpu) {
     const ProcessResult r = run_vpmu({"run", "--timeout", "0.5", "--vcpus", "3", BRINGUP64_GUEST, "--", "spin"});
     expect_vm_failure(r, "timeout");
     EXPECT_NE(r.err.find("vcpu2"), std::string::npos) << r.err;
+}
+
+TEST_F(Boot, TerminationSignalsStopTheVmCleanly) {
+    for (int signal : {SIGINT, SIGTERM}) {
+        const ProcessResult r = run_vpmu({"run", "--vcpus", "2", BRINGUP64_GUEST, "--", "hello", "spin"},
+                                         60, SignalAfter{signal, 0.5});
+        expect_vm_failure(r, std::string("stopped by signal SIG") + sigabbrev_np(signal));
+        EXPECT_EQ(r.out, "bringup: hello\n");  // the console was flushed
+    }
 }
 
 TEST_F(Boot, MmioOutsideRamIsAOneLineFailure) {

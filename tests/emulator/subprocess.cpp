@@ -7,12 +7,15 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <algorithm>
 #include <chrono>
+#include <optional>
 #include <cstring>
 
 namespace vpmu::test {
 
-ProcessResult run_process(const std::vector<std::string>& argv, double limit_seconds) {
+ProcessResult run_process(const std::vector<std::string>& argv, double limit_seconds,
+                          SignalAfter signal_after) {
     ProcessResult result;
     int out_pipe[2], err_pipe[2];
     if (::pipe2(out_pipe, O_CLOEXEC) != 0 || ::pipe2(err_pipe, O_CLOEXEC) != 0) return result;
@@ -30,8 +33,12 @@ ProcessResult run_process(const std::vector<std::string>& argv, double limit_sec
     ::close(out_pipe[1]);
     ::close(err_pipe[1]);
 
-    const auto deadline = std::chrono::steady_clock::now() +
-                          std::chrono::milliseconds(static_cast<long>(limit_seconds * 1000));
+    const auto started = std::chrono::steady_clock::now();
+    const auto deadline = started + std::chrono::milliseconds(static_cast<long>(limit_seconds * 1000));
+    std::optional<std::chrono::steady_clock::time_point> signal_at;
+    if (signal_after.signal != 0) {
+        signal_at = started + std::chrono::milliseconds(static_cast<long>(signal_after.seconds * 1000));
+    }
     pollfd fds[2] = {{out_pipe[0], POLLIN, 0}, {err_pipe[0], POLLIN, 0}};
     std::string* sinks[2] = {&result.out, &result.err};
     int open_fds = 2;
@@ -43,7 +50,18 @@ ProcessResult run_process(const std::vector<std::string>& argv, double limit_sec
             ::kill(pid, SIGKILL);
             break;
         }
-        if (::poll(fds, 2, static_cast<int>(left.count())) < 0 && errno != EINTR) break;
+        long wait_ms = left.count();
+        if (signal_at) {
+            const auto until = std::chrono::duration_cast<std::chrono::milliseconds>(
+                *signal_at - std::chrono::steady_clock::now());
+            if (until.count() <= 0) {
+                ::kill(pid, signal_after.signal);
+                signal_at.reset();
+                continue;
+            }
+            wait_ms = std::min(wait_ms, static_cast<long>(until.count()));
+        }
+        if (::poll(fds, 2, static_cast<int>(wait_ms)) < 0 && errno != EINTR) break;
         for (int i = 0; i < 2; ++i) {
             if (fds[i].fd < 0 || (fds[i].revents & (POLLIN | POLLHUP)) == 0) continue;
             char buffer[4096];
@@ -68,9 +86,9 @@ ProcessResult run_process(const std::vector<std::string>& argv, double limit_sec
 
 std::string vpmu_binary() { return VPMU_BINARY; }
 
-ProcessResult run_vpmu(std::vector<std::string> args, double limit_seconds) {
+ProcessResult run_vpmu(std::vector<std::string> args, double limit_seconds, SignalAfter signal_after) {
     args.insert(args.begin(), vpmu_binary());
-    return run_process(args, limit_seconds);
+    return run_process(args, limit_seconds, signal_after);
 }
 
 int count_lines(const std::string& text) {
