@@ -3,7 +3,6 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
-#include <regex>
 
 #include "synthetic_traces.h"
 #include "test_support.h"
@@ -17,17 +16,25 @@ namespace {
 using test::SyntheticRun;
 using test::TempDir;
 
+// The first `"key": value` in `json` (std::regex is avoided: GCC 12 warns
+// inside it under the sanitizers).
+std::string json_raw(const std::string& json, const std::string& key) {
+    const std::string needle = "\"" + key + "\": ";
+    const auto at = json.find(needle);
+    if (at == std::string::npos) return "";
+    const auto start = at + needle.size();
+    const auto end = json.find_first_of(",\n}", start);
+    return json.substr(start, end - start);
+}
+
 double json_number(const std::string& json, const std::string& key) {
-    const std::regex re("\"" + key + "\": (-?[0-9.eE+-]+)");
-    std::smatch m;
-    if (!std::regex_search(json, m, re)) return NAN;
-    return std::stod(m[1]);
+    const std::string raw = json_raw(json, key);
+    return raw.empty() || raw[0] == '"' ? NAN : std::stod(raw);
 }
 
 std::string json_string(const std::string& json, const std::string& key) {
-    const std::regex re("\"" + key + "\": \"([^\"]*)\"");
-    std::smatch m;
-    return std::regex_search(json, m, re) ? m[1].str() : "";
+    const std::string raw = json_raw(json, key);
+    return raw.size() >= 2 && raw[0] == '"' ? raw.substr(1, raw.size() - 2) : "";
 }
 
 TEST(Synchronize, RecoversTheSyntheticClockPairFromTraces) {
@@ -137,9 +144,16 @@ TEST(SyncCommand, WritesMergedTraceAndSummaryAndFixesPlacement) {
     while ((pos = bt.out.find('\n', pos)) != std::string::npos) ++lines, ++pos;
     EXPECT_EQ(lines, counts.host_events + counts.guest_events);
     std::vector<std::string> order;
-    const std::regex sync_line("(vmsync_\\w+): \\{ domain = \\( \"(host|guest)\".*cnt = (\\d+)");
-    for (std::sregex_iterator it(bt.out.begin(), bt.out.end(), sync_line), end; it != end; ++it) {
-        if (std::stoi((*it)[3]) < 6) order.push_back((*it)[1]);
+    std::size_t line_start = 0;
+    while (line_start < bt.out.size()) {
+        std::size_t line_end = bt.out.find('\n', line_start);
+        if (line_end == std::string::npos) line_end = bt.out.size();
+        const std::string line = bt.out.substr(line_start, line_end - line_start);
+        line_start = line_end + 1;
+        const auto name = line.find("vmsync_");
+        const auto cnt = line.find("cnt = ");
+        if (name == std::string::npos || cnt == std::string::npos) continue;
+        if (std::stoi(line.substr(cnt + 6)) < 6) order.push_back(line.substr(name, line.find(':', name) - name));
     }
     const std::vector<std::string> expected = {
         "vmsync_gh_guest", "vmsync_gh_host", "vmsync_hg_host", "vmsync_hg_guest",

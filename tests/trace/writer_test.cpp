@@ -5,7 +5,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <regex>
 
 #include "test_support.h"
 #include "trace/events.h"
