@@ -10,6 +10,16 @@
 #include <mutex>
 #include <vector>
 
+// libbabeltrace2 2.0 leaks small objects when bt_plugin_find() walks the
+// plugin directory (plugins it loads and does not return). Programs built
+// with LeakSanitizer that read traces would report them at exit; they are
+// the library's, once per process, so LeakSanitizer is told to ignore them.
+// Its fast unwinder often stops in glib (no frame pointers), hence glib too:
+// only libbabeltrace2 uses glib in this project.
+extern "C" __attribute__((weak, used)) const char* __lsan_default_suppressions() {
+    return "leak:libbabeltrace2.so\nleak:libglib-2.0.so\n";
+}
+
 namespace vpmu::trace {
 namespace {
 
