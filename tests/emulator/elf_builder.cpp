@@ -88,8 +88,20 @@ std::vector<std::uint8_t> build_elf(const ElfSpec& spec) {
     return build<Elf64_Ehdr, Elf64_Phdr>(spec, ELFCLASS64, EM_X86_64);
 }
 
+namespace {
+// Files written by the tests, removed when the test program ends.
+struct TempFiles {
+    ~TempFiles() {
+        for (const std::string& path : paths) ::unlink(path.c_str());
+    }
+    std::vector<std::string> paths;
+};
+TempFiles temp_files;
+}  // namespace
+
 std::string write_temp_file(const std::string& name, const std::vector<std::uint8_t>& bytes) {
     const std::string path = testing::TempDir() + "vpmu-" + std::to_string(::getpid()) + "-" + name;
+    temp_files.paths.push_back(path);
     std::ofstream file(path, std::ios::binary | std::ios::trunc);
     file.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
     return path;
