@@ -59,10 +59,17 @@ int perf_event_open(perf_event_attr& attr, pid_t tid = 0) {
     return static_cast<int>(syscall(SYS_perf_event_open, &attr, tid, -1, -1, PERF_FLAG_FD_CLOEXEC));
 }
 
-std::uint64_t read_count(int fd) {
+// What read() returns with PERF_FORMAT_TOTAL_TIME_ENABLED | _RUNNING.
+struct Reading {
     std::uint64_t value = 0;
-    if (::read(fd, &value, sizeof value) != sizeof value) return 0;
-    return value;
+    std::uint64_t time_enabled = 0;
+    std::uint64_t time_running = 0;
+};
+
+Reading read_event(int fd) {
+    Reading r;
+    if (::read(fd, &r, sizeof r) != sizeof r) return {};
+    return r;
 }
 
 bool same_event(const perf_event_attr& a, const perf_event_attr& b) {
@@ -75,6 +82,7 @@ bool same_event(const perf_event_attr& a, const perf_event_attr& b) {
 struct PerfBackend::Slot {
     int fd = -1;
     perf_event_attr attr{};
+    std::uint64_t running_at_start = 0;  // time_running when start() enabled it
     ~Slot() {
         if (fd < 0) return;
         overflow::unwatch(fd);
@@ -119,6 +127,7 @@ Result<void> PerfBackend::attr_for(const CounterEvent& event, perf_event_attr& a
     attr.size = sizeof attr;
     attr.disabled = 1;
     attr.exclude_hv = 1;
+    attr.read_format = PERF_FORMAT_TOTAL_TIME_ENABLED | PERF_FORMAT_TOTAL_TIME_RUNNING;
     if (!event.arch) return make_error("event " + std::to_string(event.raw) + " is not architectural; not countable here");
     if (unavailable_ & event_bit(*event.arch)) {
         return make_error(std::string(arch_event_info(*event.arch).name) + " is not available on this backend");
@@ -166,16 +175,25 @@ Result<void> PerfBackend::start(CounterId id, const CounterEvent& event, std::ui
     }
     std::uint64_t host_period = to_host_period(period);
     if (ioctl(slot->fd, PERF_EVENT_IOC_RESET, 0) != 0 ||
-        ioctl(slot->fd, PERF_EVENT_IOC_PERIOD, &host_period) != 0 ||
-        ioctl(slot->fd, PERF_EVENT_IOC_ENABLE, 0) != 0) {
+        ioctl(slot->fd, PERF_EVENT_IOC_PERIOD, &host_period) != 0) {
         return make_error(std::string("perf event ioctl: ") + std::strerror(errno));
+    }
+    // Disabled, so time_running stands still until the enable.
+    slot->running_at_start = read_event(slot->fd).time_running;
+    if (ioctl(slot->fd, PERF_EVENT_IOC_ENABLE, 0) != 0) {
+        return make_error(std::string("perf event ioctl(ENABLE): ") + std::strerror(errno));
     }
     return {};
 }
 
 std::uint64_t PerfBackend::read(CounterId id) {
     const std::unique_ptr<Slot>& slot = slots_.at(id.value);
-    return slot ? to_events(read_count(slot->fd)) : 0;
+    return slot ? to_events(read_event(slot->fd).value) : 0;
+}
+
+std::uint64_t PerfBackend::running_ns(CounterId id) {
+    const std::unique_ptr<Slot>& slot = slots_.at(id.value);
+    return slot ? read_event(slot->fd).time_running - slot->running_at_start : 0;
 }
 
 std::uint64_t PerfBackend::stop(CounterId id) {
@@ -183,7 +201,7 @@ std::uint64_t PerfBackend::stop(CounterId id) {
     if (!slot) return 0;
     ioctl(slot->fd, PERF_EVENT_IOC_DISABLE, 0);
     pending_.fetch_and(~id.bit(), std::memory_order_relaxed);
-    return to_events(read_count(slot->fd));
+    return to_events(read_event(slot->fd).value);
 }
 
 std::uint64_t PerfBackend::take_overflows() { return pending_.exchange(0, std::memory_order_relaxed); }

@@ -54,7 +54,7 @@ struct PmcPool::Entry {
 class PmcPool::Client final : public CounterBackend {
 public:
     Client(PmcPool& pool, CounterBackend& host, Clock clock)
-        : pool_(pool), host_(host), clock_(std::move(clock)) {
+        : pool_(pool), host_(host), timing_(dynamic_cast<CounterTiming*>(&host)), clock_(std::move(clock)) {
         for (unsigned i = 0; i < entries_.size(); ++i) {
             entries_[i].owner = this;
             entries_[i].id = CounterId{i};
@@ -130,13 +130,21 @@ public:
         if (!e.multiplexed) return e.exact + live;
         std::uint64_t t = clock_();
         std::uint64_t enabled = t - e.enabled_since;
-        std::uint64_t running = e.running_ns + (e.bound ? t - e.running_since : 0);
+        std::uint64_t running = e.running_ns + (e.bound ? bound_running_ns(e) : 0);
         return e.exact + scale(e.counted + live, enabled, running);
+    }
+
+    // How long the host counter has counted in the current binding: from
+    // the backend when it knows (atomically with its count), else from the
+    // owner's clock.
+    std::uint64_t bound_running_ns(const Entry& e) {
+        return timing_ ? timing_->running_ns(e.id) : clock_() - e.running_since;
     }
 
 private:
     PmcPool& pool_;
     CounterBackend& host_;
+    CounterTiming* timing_;  // null when the host backend keeps no running time
     Clock clock_;
     std::array<Entry, 64> entries_;
 };
@@ -196,7 +204,7 @@ void PmcPool::release(Entry& e) {
     std::uint64_t events = owner.host().stop(e.id);
     if (e.multiplexed) {
         e.counted += events;
-        e.running_ns += owner.now() - e.running_since;
+        e.running_ns += owner.bound_running_ns(e);
     } else {
         e.exact += events;
     }

@@ -61,4 +61,15 @@ public:
     virtual std::uint64_t take_overflows() = 0;
 };
 
+// Backends that know how long each counter has really been counting (perf's
+// time_running) implement this too: the PMC pool then scales multiplexed
+// counts with times taken atomically with the counts, not with clock reads
+// that a preempted caller would skew.
+class CounterTiming {
+public:
+    virtual ~CounterTiming() = default;
+    // Nanoseconds counter `id` has been counting since start().
+    virtual std::uint64_t running_ns(CounterId id) = 0;
+};
+
 }  // namespace vpmu

@@ -36,7 +36,7 @@ namespace vpmu {
 // the counter. The VMM must leave it unblocked while in KVM_RUN.
 int overflow_signal();
 
-class PerfBackend final : public CounterBackend {
+class PerfBackend final : public CounterBackend, public CounterTiming {
 public:
     enum class Mode { hardware, time };
 
@@ -50,6 +50,7 @@ public:
     std::uint64_t read(CounterId id) override;
     std::uint64_t stop(CounterId id) override;
     std::uint64_t take_overflows() override;
+    std::uint64_t running_ns(CounterId id) override;
 
     Mode mode() const { return mode_; }
 
