@@ -9,7 +9,7 @@
 #include <span>
 #include <type_traits>
 
-#include "common/hex.h"
+#include "vpmu/hex.h"
 #include "vpmu/result.h"
 
 namespace vpmu::vmm {

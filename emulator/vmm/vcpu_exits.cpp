@@ -4,7 +4,7 @@
 
 #include <string>
 
-#include "common/hex.h"
+#include "vpmu/hex.h"
 
 namespace vpmu::vmm {
 

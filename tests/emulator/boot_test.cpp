@@ -8,7 +8,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "common/hex.h"
+#include "vpmu/hex.h"
 #include "kvm_fixture.h"
 #include "subprocess.h"
 #include "vpmu/backends.h"

@@ -6,7 +6,7 @@
 #include <fstream>
 #include <iterator>
 
-#include "common/hex.h"
+#include "vpmu/hex.h"
 #include "elf_builder.h"
 #include "subprocess.h"
 #include "vpmu/cpuid.h"

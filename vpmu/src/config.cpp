@@ -6,7 +6,7 @@
 #include <sstream>
 #include <vector>
 
-#include "format.h"
+#include "vpmu/hex.h"
 #include "vpmu/msr.h"
 
 namespace vpmu {
@@ -145,8 +145,8 @@ Result<PmuConfig> finish(const Given& given) {
     std::uint64_t events = value_or(given.events, 0);
     std::uint64_t events_mask = (std::uint64_t{1} << c.event_vector_length()) - 1;
     if (events & ~events_mask) {
-        return field_error("events", hex(events),
-                           "a mask within " + hex(events_mask) + " for version " +
+        return field_error("events", to_hex(events),
+                           "a mask within " + to_hex(events_mask) + " for version " +
                                std::to_string(c.version));
     }
     c.unavailable_events = static_cast<std::uint32_t>(events);
@@ -212,7 +212,7 @@ std::string PmuConfig::to_spec() const {
     std::ostringstream s;
     s << "version=" << version << ",gp=" << gp_counters << ",gp-width=" << gp_width;
     if (version >= 2) s << ",fixed=" << fixed_counters << ",fixed-width=" << fixed_width;
-    s << ",events=" << hex(unavailable_events);
+    s << ",events=" << to_hex(unavailable_events);
     if (version >= 2) s << ",full-width=" << (full_width_writes ? 1 : 0);
     return s.str();
 }

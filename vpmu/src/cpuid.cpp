@@ -2,7 +2,7 @@
 
 #include <bit>
 
-#include "format.h"
+#include "vpmu/hex.h"
 
 namespace vpmu {
 namespace {
@@ -53,7 +53,7 @@ Result<PmuConfig> decode_cpuid_0a(const CpuidLeaf& leaf, bool full_width_writes)
         std::uint32_t fixed_bitmap = low_bits(leaf.edx & 0x1F);
         if (version >= 5) fixed_bitmap |= leaf.ecx;
         if (fixed_bitmap & (fixed_bitmap + 1)) {
-            return make_error("CPUID.0AH: fixed-counter bitmap " + hex(fixed_bitmap) +
+            return make_error("CPUID.0AH: fixed-counter bitmap " + to_hex(fixed_bitmap) +
                               " is not contiguous from counter 0 (not modelled)");
         }
         c.fixed_counters = static_cast<unsigned>(std::popcount(fixed_bitmap));

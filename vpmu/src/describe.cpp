@@ -3,7 +3,7 @@
 #include <sstream>
 #include <vector>
 
-#include "format.h"
+#include "vpmu/hex.h"
 #include "vpmu/cpuid.h"
 #include "vpmu/events.h"
 #include "vpmu/fake_backend.h"
@@ -94,8 +94,8 @@ std::string describe_pmu(const PmuConfig& base, std::uint32_t unavailable_events
     CpuidLeaf leaf = encode_cpuid_0a(config);
     std::ostringstream out;
     out << "PMU " << config.to_spec() << "\n";
-    out << "CPUID.0AH: EAX=" << hex(leaf.eax) << " EBX=" << hex(leaf.ebx) << " ECX=" << hex(leaf.ecx)
-        << " EDX=" << hex(leaf.edx) << "\n";
+    out << "CPUID.0AH: EAX=" << to_hex(leaf.eax) << " EBX=" << to_hex(leaf.ebx) << " ECX=" << to_hex(leaf.ecx)
+        << " EDX=" << to_hex(leaf.edx) << "\n";
     if (!config.enabled) {
         out << "  no architectural PMU; every PMU MSR raises #GP\n";
         return out.str();
@@ -114,8 +114,8 @@ std::string describe_pmu(const PmuConfig& base, std::uint32_t unavailable_events
         }
         char line[160];
         std::snprintf(line, sizeof line, "  %#6x  %-40s reset %-18s writes %s\n", row.index,
-                      row.name.c_str(), hex(row.reset_value).c_str(),
-                      row.writable ? hex(row.writable).c_str() : "read-only");
+                      row.name.c_str(), to_hex(row.reset_value).c_str(),
+                      row.writable ? to_hex(row.writable).c_str() : "read-only");
         out << line;
     }
     out << "  (" << absent << " other PMU MSR indices raise #GP)\n";
@@ -134,8 +134,8 @@ std::string describe_pmu_json(const PmuConfig& base, std::uint32_t unavailable_e
             << "\",\"present\":" << (row.present ? "true" : "false");
         // 64-bit values as hex strings: JSON numbers lose bits above 2^53.
         if (row.present) {
-            out << ",\"reset\":\"" << hex(row.reset_value) << "\",\"writable_bits\":\""
-                << hex(row.writable) << "\"";
+            out << ",\"reset\":\"" << to_hex(row.reset_value) << "\",\"writable_bits\":\""
+                << to_hex(row.writable) << "\"";
         }
         out << "}";
         first = false;

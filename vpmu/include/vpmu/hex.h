@@ -1,4 +1,4 @@
-// "0x..." text for addresses and register values in messages.
+// "0x..." text for addresses, register values and masks in messages.
 #pragma once
 
 #include <cstdint>
