@@ -4,7 +4,7 @@ namespace vpmu::vmm {
 
 namespace {
 constexpr bool ranges_fit_bitmaps(std::size_t bitmap_bits) {
-    for (const msr::Range& r : msr::kPmuMsrRanges) {
+    for (const msr::Range& r : msr::kOwnedMsrRanges) {
         if (r.count > bitmap_bits) return false;
     }
     return true;
@@ -12,11 +12,11 @@ constexpr bool ranges_fit_bitmaps(std::size_t bitmap_bits) {
 }  // namespace
 
 PmuMsrFilter::PmuMsrFilter() {
-    static_assert(msr::kPmuMsrRanges.size() <= KVM_MSR_FILTER_MAX_RANGES);
+    static_assert(msr::kOwnedMsrRanges.size() <= KVM_MSR_FILTER_MAX_RANGES);
     static_assert(ranges_fit_bitmaps(kBitmapBytes * 8));
     filter_.flags = KVM_MSR_FILTER_DEFAULT_ALLOW;
-    for (std::size_t i = 0; i < msr::kPmuMsrRanges.size(); ++i) {
-        const msr::Range& r = msr::kPmuMsrRanges[i];
+    for (std::size_t i = 0; i < msr::kOwnedMsrRanges.size(); ++i) {
+        const msr::Range& r = msr::kOwnedMsrRanges[i];
         kvm_msr_filter_range& range = filter_.ranges[i];
         range.flags = KVM_MSR_FILTER_READ | KVM_MSR_FILTER_WRITE;
         range.nmsrs = r.count;

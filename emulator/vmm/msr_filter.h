@@ -1,5 +1,5 @@
 // The MSR filter that sends every PMU MSR to userspace: KVM keeps handling
-// all other MSRs (default allow), and each range of msr::kPmuMsrRanges is
+// all other MSRs (default allow), and each range of msr::kOwnedMsrRanges is
 // denied to the kernel for reads and writes. With KVM_CAP_X86_USER_SPACE_MSR
 // enabled for KVM_MSR_EXIT_REASON_FILTER, a denied access exits to the VMM
 // (KVM_EXIT_X86_RDMSR/WRMSR) instead of raising #GP, and the VPMU model
@@ -26,7 +26,7 @@ public:
 
 private:
     static constexpr std::size_t kBitmapBytes = 8;  // room for 64 MSRs per range
-    std::array<std::array<std::uint8_t, kBitmapBytes>, msr::kPmuMsrRanges.size()> bitmaps_{};
+    std::array<std::array<std::uint8_t, kBitmapBytes>, msr::kOwnedMsrRanges.size()> bitmaps_{};
     kvm_msr_filter filter_{};
 };
 

@@ -25,9 +25,9 @@ ExitAction VcpuExitHandler::handle(const kvm::MsrExit& exit) {
     MsrStats& counts = stats_.msrs[exit.index.value];
     const bool read = exit.direction == kvm::MsrDirection::read;
     ++(read ? counts.reads : counts.writes);
-    // The filter only sends PMU MSRs here; anything else gets the #GP the
+    // The filter only sends the MSRs the model owns here; anything else gets the #GP the
     // kernel would give an MSR it does not know.
-    if (!msr::is_pmu_msr(exit.index)) {
+    if (!msr::is_owned_msr(exit.index)) {
         ++stats_.non_pmu_msr;
         ++counts.faults;
         exit.fault();

@@ -219,3 +219,82 @@ TEST_F(VpmuCountingTest, ConfigureFromCpuidTakesTheGuestLeaf) {
 
 }  // namespace
 }  // namespace vpmu
+
+namespace vpmu {
+namespace {
+
+class VpmuPmiProtocolTest : public ::testing::Test, protected testing::ModelHarness {
+protected:
+    void use(const char* spec) { pmu.configure(parse_pmu_spec(spec).value()); }
+    void overflow_pmc0() {
+        ASSERT_EQ(wr(msr::kPmc0, static_cast<std::uint32_t>(-1)), Access::ok);
+        ASSERT_EQ(wr(msr::kPerfEvtSel0, 0x3C | evtsel::kUsr | evtsel::kOs | evtsel::kEnable | evtsel::kInt),
+                  Access::ok);
+        backend.advance(CounterId::gp(0), 1);
+        ASSERT_TRUE(pmu.collect_overflows());
+        ASSERT_TRUE(pmu.take_pmi());
+    }
+};
+
+TEST_F(VpmuPmiProtocolTest, DebugCtlOwnsOnlyFreezePerfmonOnPmi) {
+    use("version=2");
+    EXPECT_EQ(rd(msr::kDebugCtl), 0u);
+    EXPECT_EQ(wr(msr::kDebugCtl, kDebugCtlFreezePerfmonOnPmi), Access::ok);
+    EXPECT_EQ(rd(msr::kDebugCtl), kDebugCtlFreezePerfmonOnPmi);
+    for (unsigned bit : {0u, 1u, 6u, 7u, 11u, 14u, 63u}) {
+        EXPECT_EQ(wr(msr::kDebugCtl, std::uint64_t{1} << bit), Access::fault) << "bit " << bit;
+    }
+    use("version=1");
+    EXPECT_EQ(wr(msr::kDebugCtl, kDebugCtlFreezePerfmonOnPmi), Access::fault) << "no freeze before v2";
+    pmu.configure(PmuConfig::off());
+    EXPECT_EQ(rd(msr::kDebugCtl), 0u) << "DEBUGCTL exists without a PMU";
+    EXPECT_EQ(wr(msr::kDebugCtl, 0), Access::ok);
+}
+
+TEST_F(VpmuPmiProtocolTest, LegacyFreezeClearsGlobalCtrlOnPmi) {
+    use("version=2,gp=2");
+    ASSERT_EQ(wr(msr::kDebugCtl, kDebugCtlFreezePerfmonOnPmi), Access::ok);
+    overflow_pmc0();
+    pmu.on_pmi_delivered();
+    EXPECT_EQ(rd(msr::kGlobalCtrl), 0u);
+    EXPECT_FALSE(backend.running(CounterId::gp(0)));
+    EXPECT_EQ(rd(msr::kGlobalStatus), CounterId::gp(0).bit()) << "status stays for the handler";
+}
+
+TEST_F(VpmuPmiProtocolTest, StreamlinedFreezeSetsCtrFrzOnVersionFour) {
+    use("version=4,gp=2");
+    ASSERT_EQ(wr(msr::kDebugCtl, kDebugCtlFreezePerfmonOnPmi), Access::ok);
+    overflow_pmc0();
+    pmu.on_pmi_delivered();
+    EXPECT_EQ(rd(msr::kGlobalStatus), CounterId::gp(0).bit() | global_status::kCtrFrz);
+    EXPECT_EQ(rd(msr::kGlobalCtrl), 0x3u) << "v4 freezes through CTR_Frz, not GLOBAL_CTRL";
+    EXPECT_FALSE(backend.running(CounterId::gp(0)));
+    // The handler acks the overflow and unfreezes in one write.
+    ASSERT_EQ(wr(msr::kGlobalStatusReset, CounterId::gp(0).bit() | global_status::kCtrFrz), Access::ok);
+    EXPECT_TRUE(backend.running(CounterId::gp(0)));
+}
+
+TEST_F(VpmuPmiProtocolTest, NoFreezeWithoutTheDebugCtlBit) {
+    use("version=4,gp=2");
+    overflow_pmc0();
+    pmu.on_pmi_delivered();
+    EXPECT_TRUE(backend.running(CounterId::gp(0)));
+    EXPECT_EQ(rd(msr::kGlobalStatus), CounterId::gp(0).bit());
+}
+
+TEST_F(VpmuPmiProtocolTest, RdpmcReadsCountersBySdmIndex) {
+    use("version=2,gp=2,gp-width=40,fixed=3,fixed-width=48");
+    ASSERT_EQ(wr(msr::kPmc0 + 1, 0x1234), Access::ok);
+    ASSERT_EQ(wr(msr::kFixedCtr0 + 2, 0xABCDEF), Access::ok);
+    EXPECT_EQ(pmu.rdpmc(1), 0x1234u);
+    EXPECT_EQ(pmu.rdpmc((1u << 30) | 2), 0xABCDEFu);
+    EXPECT_EQ(pmu.rdpmc(2), std::nullopt) << "no third GP counter";
+    EXPECT_EQ(pmu.rdpmc((1u << 30) | 3), std::nullopt) << "no fourth fixed counter";
+    EXPECT_EQ(pmu.rdpmc(0x80000000u), std::nullopt) << "reserved ECX bit";
+    EXPECT_EQ(pmu.rdpmc((1u << 30) | 40), std::nullopt);
+    pmu.configure(PmuConfig::off());
+    EXPECT_EQ(pmu.rdpmc(0), std::nullopt);
+}
+
+}  // namespace
+}  // namespace vpmu

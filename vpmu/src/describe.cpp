@@ -41,6 +41,7 @@ std::string msr_name(std::uint32_t m) {
     case msr::kGlobalOvfCtrl: return "IA32_PERF_GLOBAL_OVF_CTRL/STATUS_RESET";
     case msr::kGlobalStatusSet: return "IA32_PERF_GLOBAL_STATUS_SET";
     case msr::kGlobalInUse: return "IA32_PERF_GLOBAL_INUSE";
+    case msr::kDebugCtl: return "IA32_DEBUGCTL";
     default: return "?";
     }
 }
@@ -52,7 +53,7 @@ std::vector<MsrRow> probe_msrs(const PmuConfig& config) {
     std::vector<MsrRow> rows;
     FakeBackend backend;
     Vpmu pmu(backend);
-    for (const msr::Range& range : msr::kPmuMsrRanges) {
+    for (const msr::Range& range : msr::kOwnedMsrRanges) {
         for (std::uint32_t m = range.first; m < range.first + range.count; ++m) {
             pmu.configure(config);
             MsrRow row{m, msr_name(m)};

@@ -100,6 +100,7 @@ void Vpmu::reset() {
     fixed_.fill({});
     fixed_ctrl_ = 0;
     global_status_ = 0;
+    debugctl_ = 0;
     // SDM 21.2.2: at power-up the GP enable bits of GLOBAL_CTRL are set, so
     // that software written for version 1 (EVTSEL.EN alone) keeps counting.
     global_ctrl_ = config_.version >= 2 ? low_mask(config_.gp_counters) : 0;
@@ -110,8 +111,9 @@ void Vpmu::reset() {
 // ---- MSR dispatch ---------------------------------------------------------
 
 std::optional<std::uint64_t> Vpmu::rdmsr(MsrIndex index) {
-    if (!config_.enabled) return std::nullopt;
     const std::uint32_t m = index.value;
+    if (m == msr::kDebugCtl) return debugctl_;  // exists on every x86-64 CPU
+    if (!config_.enabled) return std::nullopt;
     const unsigned gp = config_.gp_counters;
     const unsigned version = config_.version;
     if (in_block(m, msr::kPmc0, gp)) return read_counter(CounterId::gp(m - msr::kPmc0));
@@ -147,8 +149,14 @@ std::optional<std::uint64_t> Vpmu::rdmsr(MsrIndex index) {
 }
 
 Access Vpmu::wrmsr(MsrIndex index, std::uint64_t value) {
-    if (!config_.enabled) return Access::fault;
     const std::uint32_t m = index.value;
+    if (m == msr::kDebugCtl) {
+        std::uint64_t writable = config_.version >= 2 ? kDebugCtlFreezePerfmonOnPmi : 0;
+        if (value & ~writable) return Access::fault;
+        debugctl_ = value;
+        return Access::ok;
+    }
+    if (!config_.enabled) return Access::fault;
     const unsigned gp = config_.gp_counters;
     const unsigned version = config_.version;
     if (in_block(m, msr::kPmc0, gp)) {
@@ -182,6 +190,26 @@ Access Vpmu::wrmsr(MsrIndex index, std::uint64_t value) {
     default:
         // PERF_CAPABILITIES, GLOBAL_STATUS and GLOBAL_INUSE are read-only.
         return Access::fault;
+    }
+}
+
+std::optional<std::uint64_t> Vpmu::rdpmc(std::uint32_t ecx) {
+    constexpr std::uint32_t kFixedSelect = 1u << 30;
+    constexpr std::uint32_t kIndex = kFixedSelect - 1;
+    if (!config_.enabled || (ecx & ~(kFixedSelect | kIndex))) return std::nullopt;
+    const unsigned index = ecx & kIndex;
+    const CounterId id = (ecx & kFixedSelect) ? CounterId::fixed(index) : CounterId::gp(index);
+    if (index >= (id.is_fixed() ? msr::kMaxFixedCounters : msr::kMaxGpCounters)) return std::nullopt;
+    if (!(counter_mask_ & id.bit())) return std::nullopt;
+    return read_counter(id);
+}
+
+void Vpmu::on_pmi_delivered() {
+    if (!(debugctl_ & kDebugCtlFreezePerfmonOnPmi)) return;
+    if (config_.version >= 4) {
+        reprogram(counter_mask_, [&] { global_status_ |= global_status::kCtrFrz; });
+    } else {
+        reprogram(global_ctrl_, [&] { global_ctrl_ = 0; });
     }
 }
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <array>
+#include <cstddef>
 #include <cstdint>
 
 namespace vpmu {
@@ -29,6 +30,9 @@ inline constexpr std::uint32_t kGlobalStatusReset = 0x390;
 inline constexpr std::uint32_t kGlobalStatusSet = 0x391;  // version 4+
 inline constexpr std::uint32_t kGlobalInUse = 0x392;      // version 4+
 inline constexpr std::uint32_t kAPmc0 = 0x4C1;            // IA32_A_PMC0..7 (full-width writes)
+// IA32_DEBUGCTL: the model owns it for FREEZE_PERFMON_ON_PMI (bit 12); no
+// LBR, BTS or BTF is exposed, so its other bits are reserved.
+inline constexpr std::uint32_t kDebugCtl = 0x1D9;
 
 // The SDM assigns MSR addresses to eight general-purpose counters
 // (0xC1-0xC8, 0x186-0x18D, 0x4C1-0x4C8) and four fixed counters
@@ -51,12 +55,23 @@ inline constexpr std::array<Range, 6> kPmuMsrRanges{{
     {kAPmc0, kMaxGpCounters},
 }};
 
-constexpr bool is_pmu_msr(MsrIndex index) {
-    for (const Range& r : kPmuMsrRanges) {
+// What the VMM sends to the model: the PMU MSRs and IA32_DEBUGCTL.
+inline constexpr std::array<Range, kPmuMsrRanges.size() + 1> kOwnedMsrRanges = [] {
+    std::array<Range, kPmuMsrRanges.size() + 1> all{};
+    for (std::size_t i = 0; i < kPmuMsrRanges.size(); ++i) all[i] = kPmuMsrRanges[i];
+    all.back() = {kDebugCtl, 1};
+    return all;
+}();
+
+template <std::size_t N>
+constexpr bool in_ranges(const std::array<Range, N>& ranges, MsrIndex index) {
+    for (const Range& r : ranges) {
         if (index.value >= r.first && index.value - r.first < r.count) return true;
     }
     return false;
 }
+constexpr bool is_pmu_msr(MsrIndex index) { return in_ranges(kPmuMsrRanges, index); }
+constexpr bool is_owned_msr(MsrIndex index) { return in_ranges(kOwnedMsrRanges, index); }
 
 }  // namespace msr
 }  // namespace vpmu

@@ -49,6 +49,8 @@ inline constexpr std::uint64_t kCondChgd = 1ull << 63;
 
 // IA32_PERF_CAPABILITIES.FW_WRITE: IA32_A_PMCx accept full-width writes.
 inline constexpr std::uint64_t kPerfCapFullWidthWrite = 1u << 13;
+// IA32_DEBUGCTL.FREEZE_PERFMON_ON_PMI.
+inline constexpr std::uint64_t kDebugCtlFreezePerfmonOnPmi = 1u << 12;
 
 class Vpmu {
 public:
@@ -73,6 +75,10 @@ public:
     std::optional<std::uint64_t> rdmsr(MsrIndex index);
     // Guest WRMSR of a PMU MSR.
     Access wrmsr(MsrIndex index, std::uint64_t value);
+    // Guest RDPMC with this ECX (SDM RDPMC: bit 30 selects the fixed
+    // counters, bits 29:0 the index): the value, or nullopt for #GP. The
+    // CR4.PCE/CPL check is the caller's (KVM's).
+    std::optional<std::uint64_t> rdpmc(std::uint32_t ecx);
 
     // Folds the overflows the backend reported into the counters and
     // GLOBAL_STATUS. Returns true when a PMI is pending.
@@ -83,6 +89,10 @@ public:
     // and calls take_pmi() to acknowledge it.
     bool pmi_pending() const { return pmi_pending_; }
     bool take_pmi();
+    // The VMM delivered a PMI to the guest: with DEBUGCTL.FREEZE_PERFMON_
+    // ON_PMI set, version 4+ freezes the counters (GLOBAL_STATUS.CTR_Frz)
+    // and earlier versions clear GLOBAL_CTRL (the SDM's legacy freeze).
+    void on_pmi_delivered();
 
     // Counters the backend refused to start (as CounterId bits): they do not
     // count, rather than count something wrong. Cleared when read.
@@ -141,6 +151,7 @@ private:
     std::uint64_t fixed_ctrl_ = 0;
     std::uint64_t global_ctrl_ = 0;
     std::uint64_t global_status_ = 0;
+    std::uint64_t debugctl_ = 0;
 
     std::uint64_t counting_ = 0;  // backend started, CounterId bits
     std::uint64_t failed_ = 0;
