@@ -103,6 +103,13 @@ Result<void> set_pmu(PmuConfig& pmu, std::string_view spec) {
     return {};
 }
 
+Result<void> set_pmu_file(PmuConfig& pmu, std::string_view path) {
+    auto loaded = load_pmu_file(std::string(path));
+    if (!loaded) return make_error("--pmu-file: " + loaded.error().message);
+    pmu = *loaded;
+    return {};
+}
+
 Result<void> set_backend(BackendKind& backend, std::string_view name) {
     auto parsed = parse_backend_kind(name);
     if (!parsed) return make_error("--backend: " + parsed.error().message);
@@ -136,11 +143,13 @@ Result<std::variant<RunOptions, HelpRequested>> parse_run_options(std::span<cons
     bool pool_given = false;
     OptionTable table;
     table.values["--pmu"] = [&](std::string_view v) { return set_pmu(o.pmu, v); };
+    table.values["--pmu-file"] = [&](std::string_view v) { return set_pmu_file(o.pmu, v); };
     table.values["--backend"] = [&](std::string_view v) { return set_backend(o.backend, v); };
     table.values["--pool"] = [&, set = number(pool, "--pool", 1, 64)](std::string_view v) {
         pool_given = true;
         return set(v);
     };
+    table.values["--max-pmi-rate"] = number(o.max_pmi_rate, "--max-pmi-rate", 0, 10000000);
     table.values["--mem"] = number(o.mem_mib, "--mem", 1, kMaxMemMib);
     table.values["--vcpus"] = number(o.vcpus, "--vcpus", 1, kMaxVcpus);
     table.values["--vms"] = number(o.vms, "--vms", 1, kMaxVms);
@@ -189,6 +198,7 @@ Result<std::variant<InfoOptions, HelpRequested>> parse_info_options(
     bool help = false;
     OptionTable table;
     table.values["--pmu"] = [&](std::string_view v) { return set_pmu(o.pmu, v); };
+    table.values["--pmu-file"] = [&](std::string_view v) { return set_pmu_file(o.pmu, v); };
     table.values["--backend"] = [&](std::string_view v) { return set_backend(o.backend, v); };
     table.flags["--json"] = [&] { o.json = true; };
     table.flags["--help"] = [&] { help = true; };

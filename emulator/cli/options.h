@@ -22,7 +22,8 @@ struct RunOptions {
     std::vector<std::string> guest_args;   // after "--": the guest's command line
     PmuConfig pmu;                         // --pmu (default: PmuConfig{})
     BackendKind backend = BackendKind::automatic;
-    std::optional<unsigned> pool;          // --pool: accepted now, used by the PMC pool
+    std::optional<unsigned> pool;          // --pool: physical counter slots per host CPU
+    std::uint32_t max_pmi_rate = 100000;   // --max-pmi-rate: PMIs per second per vCPU, 0 = no limit
     std::uint64_t mem_mib = 64;
     unsigned vcpus = 1;
     std::optional<double> timeout_seconds;  // none: run until the guest ends

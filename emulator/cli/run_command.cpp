@@ -1,4 +1,5 @@
 #include <cstdio>
+#include <map>
 #include <memory>
 
 #include "boot/elf_image.h"
@@ -32,13 +33,42 @@ Result<std::unique_ptr<dev::ConsoleOutput>> open_console(const RunOptions& o, un
     return std::unique_ptr<dev::ConsoleOutput>(std::make_unique<dev::FdConsole>(std::move(*file)));
 }
 
-vmm::VmConfig vm_config(const RunOptions& o, unsigned vm) {
+// One physical-PMC pool per host CPU that vCPUs are pinned to, and one
+// for the unpinned vCPUs: the VMs pinned to a CPU share its slots.
+class PoolSet {
+public:
+    explicit PoolSet(std::optional<unsigned> slots) : slots_(slots) {}
+    PmcPool* pool_for(std::optional<int> cpu) {
+        if (!slots_) return nullptr;
+        auto& pool = pools_[cpu.value_or(-1)];
+        if (!pool) pool = std::make_unique<PmcPool>(PmcPool::Options{*slots_});
+        return pool.get();
+    }
+    void print_stats() const {
+        for (const auto& [cpu, pool] : pools_) {
+            const PmcPool::Stats s = pool->stats();
+            std::fprintf(stderr, "vpmu stats: pool %s (%u slots): %llu binds, %llu releases, %llu rotations, "
+                                 "%llu bind failures\n",
+                         cpu < 0 ? "unpinned" : ("cpu" + std::to_string(cpu)).c_str(), pool->slots(),
+                         static_cast<unsigned long long>(s.binds), static_cast<unsigned long long>(s.releases),
+                         static_cast<unsigned long long>(s.rotations),
+                         static_cast<unsigned long long>(s.bind_failures));
+        }
+    }
+
+private:
+    std::optional<unsigned> slots_;
+    std::map<int, std::unique_ptr<PmcPool>> pools_;
+};
+
+vmm::VmConfig vm_config(const RunOptions& o, unsigned vm, PoolSet& pools) {
     vmm::VmConfig c;
     c.name = "vm" + std::to_string(vm);
     c.mem_bytes = o.mem_mib << 20;
     c.vcpus = o.vcpus;
     c.pmu = o.pmu;
     c.backend = o.backend;
+    c.max_pmi_rate = o.max_pmi_rate;
     c.cmdline = o.cmdline();
     // --pin lists host CPUs for the vCPU threads of all VMs in order.
     if (!o.pin_cpus.empty()) {
@@ -46,6 +76,9 @@ vmm::VmConfig vm_config(const RunOptions& o, unsigned vm) {
             const std::size_t global = std::size_t{vm} * o.vcpus + i;
             c.pin_cpus.emplace_back(o.pin_cpus[global % o.pin_cpus.size()]);
         }
+    }
+    for (unsigned i = 0; i < o.vcpus; ++i) {
+        c.pools.push_back(pools.pool_for(i < c.pin_cpus.size() ? c.pin_cpus[i] : std::nullopt));
     }
     return c;
 }
@@ -88,9 +121,10 @@ int run_command(const RunOptions& o) {
     auto kvm = kvm::KvmSystem::open();
     if (!kvm) return fail(dev::kStatusVmFailed, kvm.error().message);
 
+    PoolSet pools(o.pool);  // outlives the VMs, whose vCPUs attach to it
     std::vector<std::unique_ptr<vmm::VirtualMachine>> vms;
     for (unsigned k = 0; k < o.vms; ++k) {
-        auto vm = vmm::VirtualMachine::create(*kvm, vm_config(o, k), *image, std::move(consoles[k]));
+        auto vm = vmm::VirtualMachine::create(*kvm, vm_config(o, k, pools), *image, std::move(consoles[k]));
         if (!vm) return fail(dev::kStatusVmFailed, "vm" + std::to_string(k) + ": " + vm.error().message);
         vms.push_back(std::move(*vm));
     }
@@ -107,7 +141,10 @@ int run_command(const RunOptions& o) {
         if (!r.outcome.is_guest_exit()) std::fprintf(stderr, "vpmu run: %s\n", r.outcome.reason.c_str());
         if (status == 0) status = r.outcome.status;
     }
-    if (o.stats) print_stats(reports);
+    if (o.stats) {
+        print_stats(reports);
+        pools.print_stats();
+    }
     return status;
 }
 

@@ -28,8 +28,18 @@ options:
                    version=1..5 gp=N gp-width=W fixed=N fixed-width=W
                    events=MASK (CPUID.0AH.EBX: set bit = event NOT available)
                    full-width=0|1        (default: a version 2 PMU)
-  --backend B      auto | hw | time | precise   (default auto)
-  --pool N         physical counter slots per host CPU (1-64)
+  --pmu-file FILE  the same keys from a file (key=value lines, # comments)
+  --backend B      auto | hw | time | precise | none   (default auto):
+                   hw: guest-only host hardware events; time: cycles from
+                   the vCPU thread's task-clock at the guest TSC rate;
+                   precise: instructions and branches exact by
+                   single-stepping (slow), cycles as auto; none: no counting
+  --pool N         physical counter slots per host CPU (1-64), shared by the
+                   vCPUs pinned there (unpinned vCPUs share one pool); more
+                   enabled counters than slots are time-sliced, perf-style
+                   (default: no limit, one host event per counter)
+  --max-pmi-rate N PMIs per second per vCPU before delivery is held back
+                   (default 100000, perf's max sample rate; 0 = no limit)
   --mem MIB        guest RAM in MiB (1-3072, default 64)
   --vcpus N        vCPUs per VM, a host thread each (1-64, default 1)
   --pin CPU,...    pin vCPU threads to host CPUs, in order, round robin
@@ -51,7 +61,7 @@ exit status: the byte the guest wrote to port 0xf4 (0-124);
 }
 
 std::string info_usage() {
-    return R"(usage: vpmu info [--pmu SPEC] [--backend B] [--json]
+    return R"(usage: vpmu info [--pmu SPEC | --pmu-file FILE] [--backend B] [--json]
 
 Prints the CPUID leaf 0AH encoding and the PMU MSR map a guest would see
 with --pmu SPEC (see 'vpmu run --help'), with the events the backend B

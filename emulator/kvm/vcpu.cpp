@@ -83,4 +83,31 @@ Result<std::uint32_t> Vcpu::get_tsc_khz() const {
     return static_cast<std::uint32_t>(*rc);
 }
 
+Result<kvm_lapic_state> Vcpu::get_lapic() const {
+    kvm_lapic_state lapic{};
+    auto rc = checked_ioctl(fd_.get(), KVM_GET_LAPIC, "KVM_GET_LAPIC", &lapic);
+    if (!rc) return rc.error();
+    return lapic;
+}
+
+Result<void> Vcpu::set_lapic(const kvm_lapic_state& lapic) {
+    auto rc = checked_ioctl(fd_.get(), KVM_SET_LAPIC, "KVM_SET_LAPIC", &lapic);
+    if (!rc) return rc.error();
+    return {};
+}
+
+Result<void> Vcpu::nmi() {
+    auto rc = checked_ioctl(fd_.get(), KVM_NMI, "KVM_NMI", 0);
+    if (!rc) return rc.error();
+    return {};
+}
+
+Result<kvm_translation> Vcpu::translate(std::uint64_t linear) const {
+    kvm_translation t{};
+    t.linear_address = linear;
+    auto rc = checked_ioctl(fd_.get(), KVM_TRANSLATE, "KVM_TRANSLATE", &t);
+    if (!rc) return rc.error();
+    return t;
+}
+
 }  // namespace vpmu::kvm

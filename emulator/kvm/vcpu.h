@@ -41,6 +41,13 @@ public:
     Result<void> set_cpuid(std::span<const kvm_cpuid_entry2> entries);
     Result<void> set_guest_debug(const kvm_guest_debug& debug);
     Result<std::uint32_t> get_tsc_khz() const;
+    // KVM_GET_LAPIC / KVM_SET_LAPIC: the in-kernel local APIC's register page.
+    Result<kvm_lapic_state> get_lapic() const;
+    Result<void> set_lapic(const kvm_lapic_state& lapic);
+    // KVM_NMI: queues an NMI for this vCPU.
+    Result<void> nmi();
+    // KVM_TRANSLATE: guest-linear to guest-physical with the vCPU's paging.
+    Result<kvm_translation> translate(std::uint64_t linear) const;
 
 private:
     Fd fd_;

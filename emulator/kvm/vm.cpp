@@ -80,4 +80,14 @@ Result<Vcpu> Vm::create_vcpu(unsigned id) {
     return Vcpu(std::move(fd), id, static_cast<kvm_run*>(run), vcpu_mmap_size_);
 }
 
+Result<void> Vm::signal_msi(std::uint64_t address, std::uint32_t data) {
+    kvm_msi msi{};
+    msi.address_lo = static_cast<std::uint32_t>(address);
+    msi.address_hi = static_cast<std::uint32_t>(address >> 32);
+    msi.data = data;
+    auto rc = checked_ioctl(fd_.get(), KVM_SIGNAL_MSI, "KVM_SIGNAL_MSI", &msi);
+    if (!rc) return rc.error();
+    return {};
+}
+
 }  // namespace vpmu::kvm

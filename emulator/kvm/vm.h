@@ -35,6 +35,8 @@ public:
     Result<void> set_msr_filter(const kvm_msr_filter& filter);
     // KVM_IRQ_LINE: drives an irqchip input pin (GSI) to `level`.
     Result<void> irq_line(std::uint32_t gsi, bool level);
+    // KVM_SIGNAL_MSI: injects a message-signalled interrupt.
+    Result<void> signal_msi(std::uint64_t address, std::uint32_t data);
 
     Result<Vcpu> create_vcpu(unsigned id);
 

@@ -30,7 +30,8 @@ void ExitStats::merge(const ExitStats& other) {
     }
     unclaimed_io += other.unclaimed_io;
     non_pmu_msr += other.non_pmu_msr;
-    pmi_undelivered += other.pmi_undelivered;
+    pmi.merge(other.pmi);
+    counters_refused += other.counters_refused;
 }
 
 std::uint64_t ExitStats::total_exits() const {
@@ -72,10 +73,19 @@ std::string format_exit_stats(const ExitStats& s) {
                static_cast<unsigned long long>(m.reads), static_cast<unsigned long long>(m.writes),
                static_cast<unsigned long long>(m.faults));
     }
-    append(out, "  unclaimed port accesses: %llu, non-PMU MSR exits: %llu, PMIs not delivered: %llu\n",
+    append(out, "  PMIs: %llu delivered (%llu NMI, %llu on a vector), %llu while LVTPC masked, "
+           "%llu with an unusable LVTPC mode\n",
+           static_cast<unsigned long long>(s.pmi.delivered()), static_cast<unsigned long long>(s.pmi.nmi),
+           static_cast<unsigned long long>(s.pmi.vector), static_cast<unsigned long long>(s.pmi.masked),
+           static_cast<unsigned long long>(s.pmi.unsupported));
+    if (s.pmi.throttled) {
+        append(out, "  PMI rate limit: %llu PMIs held back, %.1f us in all\n",
+               static_cast<unsigned long long>(s.pmi.throttled), us(s.pmi.throttled_ns));
+    }
+    append(out, "  unclaimed port accesses: %llu, non-PMU MSR exits: %llu, counter starts refused: %llu\n",
            static_cast<unsigned long long>(s.unclaimed_io),
            static_cast<unsigned long long>(s.non_pmu_msr),
-           static_cast<unsigned long long>(s.pmi_undelivered));
+           static_cast<unsigned long long>(s.counters_refused));
     return out;
 }
 

@@ -10,6 +10,7 @@
 #include <variant>
 
 #include "kvm/exit.h"
+#include "vmm/pmi.h"
 
 namespace vpmu::vmm {
 
@@ -30,7 +31,8 @@ struct ExitStats {
     std::map<std::uint32_t, MsrStats> msrs;           // per MSR index
     std::uint64_t unclaimed_io = 0;   // port accesses no device claimed
     std::uint64_t non_pmu_msr = 0;    // MSR exits outside the PMU ranges (#GP)
-    std::uint64_t pmi_undelivered = 0;  // PMIs due before entry, no delivery yet
+    PmiStats pmi;
+    std::uint64_t counters_refused = 0;  // counter starts the backend refused (the counter stays stopped)
 
     void record_exit(std::size_t kind, std::uint64_t vmm_ns);
     void merge(const ExitStats& other);

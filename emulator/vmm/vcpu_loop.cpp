@@ -6,15 +6,21 @@
 #include <pthread.h>
 #include <sched.h>
 
+#include <bit>
 #include <chrono>
 #include <cstring>
+#include <thread>
 
 #include "boot/pvh.h"
 #include "vmm/exit_dispatch.h"
 #include "vmm/guest_cpuid.h"
+#include "vmm/pmi.h"
+#include "vmm/single_step.h"
 #include "vmm/vcpu_exits.h"
 #include "vmm/virtual_machine.h"
 #include "vpmu/backends.h"
+#include "vpmu/pmc_pool.h"
+#include "vpmu/precise_backend.h"
 #include "vpmu/vpmu.h"
 
 namespace vpmu::vmm {
@@ -37,12 +43,26 @@ Result<void> pin_to_cpu(int cpu) {
     return {};
 }
 
-// PMI delivery through the guest's LVTPC before VM-entry belongs to the
-// interrupt-injection work. Until it lands, a due PMI is acknowledged and
-// counted as undelivered: never faked.
-void deliver_pmi_before_entry(Vpmu& vpmu, ExitStats& stats) {
+// Before VM-entry (SysOptic 4.4): fold the overflows the backend signalled
+// into the model and, if a PMI is due, deliver it through the LVTPC so the
+// guest takes it before executing anything further.
+Result<void> deliver_pmi_before_entry(kvm::Vm& vm, kvm::Vcpu& vcpu, Vpmu& vpmu, PmiRateLimit& limit,
+                                      ExitStats& stats) {
     vpmu.collect_overflows();
-    if (vpmu.take_pmi()) ++stats.pmi_undelivered;
+    if (std::uint64_t refused = vpmu.take_failed_counters()) {
+        stats.counters_refused += static_cast<std::uint64_t>(std::popcount(refused));
+    }
+    if (!vpmu.take_pmi()) return {};
+    if (const auto hold = limit.admit(Clock::now()); hold.count() > 0) {
+        ++stats.pmi.throttled;
+        stats.pmi.throttled_ns += static_cast<std::uint64_t>(
+            std::chrono::duration_cast<std::chrono::nanoseconds>(hold).count());
+        std::this_thread::sleep_for(hold);
+    }
+    auto delivered = deliver_pmi(vm, vcpu, stats.pmi);
+    if (!delivered) return delivered.error();
+    if (*delivered) vpmu.on_pmi_delivered();
+    return {};
 }
 
 // CPUID for this vCPU, and the model configured from the very leaf 0AH the
@@ -106,8 +126,13 @@ std::optional<dev::VmOutcome> VirtualMachine::run_vcpu(VcpuSlot& slot) {
                                                         std::string(backend_kind_name(config_.backend)) +
                                                         "': " + backend.error().message};
     }
-    Vpmu vpmu(**backend);
-    if (auto ok = configure_cpuid(vcpu, vpmu, **backend, config_.pmu, supported_cpuid_); !ok) {
+    // With a pool, the model counts through this vCPU's client of it.
+    std::unique_ptr<CounterBackend> pool_client;
+    PmcPool* pool = vcpu.id() < config_.pools.size() ? config_.pools[vcpu.id()] : nullptr;
+    if (pool) pool_client = pool->attach(**backend);
+    CounterBackend& counters = pool_client ? *pool_client : **backend;
+    Vpmu vpmu(counters);
+    if (auto ok = configure_cpuid(vcpu, vpmu, counters, config_.pmu, supported_cpuid_); !ok) {
         return dev::VmOutcome::failure(who + ok.error().message);
     }
     // PVH starts the boot vCPU only; the others wait in the in-kernel local
@@ -119,8 +144,18 @@ std::optional<dev::VmOutcome> VirtualMachine::run_vcpu(VcpuSlot& slot) {
     }
 
     VcpuExitHandler handler(bus_, vpmu, vcpu.id(), slot.stats);
+    PmiRateLimit pmi_limit(config_.max_pmi_rate);
+    std::optional<SingleStepper> stepper;
+    if (auto* precise = dynamic_cast<PreciseBackend*>(backend->get())) stepper.emplace(vcpu, memory_, *precise);
     while (!stop_.requested()) {
-        deliver_pmi_before_entry(vpmu, slot.stats);
+        if (auto ok = deliver_pmi_before_entry(vm_, vcpu, vpmu, pmi_limit, slot.stats); !ok) {
+            return dev::VmOutcome::failure(who + "PMI delivery: " + ok.error().message);
+        }
+        if (stepper) {
+            if (auto ok = stepper->before_entry(); !ok) {
+                return dev::VmOutcome::failure(who + "single-step: " + ok.error().message);
+            }
+        }
         const auto entered = Clock::now();
         auto exit = vcpu.run();
         const auto exited = Clock::now();
@@ -129,6 +164,10 @@ std::optional<dev::VmOutcome> VirtualMachine::run_vcpu(VcpuSlot& slot) {
             return dev::VmOutcome::failure(who + exit.error().message + " at rip=" + rip_text(vcpu));
         }
         if (std::holds_alternative<kvm::InterruptedExit>(*exit)) vcpu.set_immediate_exit(false);
+        if (const auto* debug = std::get_if<kvm::DebugExit>(&*exit); debug && stepper && stepper->on_debug_exit(*debug)) {
+            slot.stats.record_exit(exit->index(), ns_between(exited, Clock::now()));
+            continue;
+        }
         ExitAction action = dispatch_exit(*exit, handler);
         slot.stats.record_exit(exit->index(), ns_between(exited, Clock::now()));
         if (auto* fail = std::get_if<Fail>(&action)) {

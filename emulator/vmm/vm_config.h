@@ -8,6 +8,7 @@
 
 #include "vpmu/backends.h"
 #include "vpmu/config.h"
+#include "vpmu/pmc_pool.h"
 
 namespace vpmu::vmm {
 
@@ -16,8 +17,13 @@ struct VmConfig {
     std::uint64_t mem_bytes = 64ull << 20;
     unsigned vcpus = 1;
     std::vector<std::optional<int>> pin_cpus;  // per vCPU; empty or nullopt: not pinned
+    // Per vCPU: the physical-PMC pool of its host CPU (shared with the other
+    // VMs there, owned by the caller, outliving the VM); empty or null: the
+    // vCPU's counters use host events directly, without a slot limit.
+    std::vector<PmcPool*> pools;
     PmuConfig pmu;
     BackendKind backend = BackendKind::automatic;
+    std::uint32_t max_pmi_rate = 100000;  // PMIs per second per vCPU; 0: no limit (perf's default max sample rate)
     std::string cmdline;            // the guest's command line (hvm_start_info)
 };
 

@@ -18,5 +18,6 @@ void check_global_ctrl(const Pmu& p);         // global_checks.cpp
 void check_global_status(const Pmu& p);       // global_checks.cpp
 void check_global_inuse(const Pmu& p);        // global_checks.cpp
 void check_disabled_counters(const Pmu& p);   // disabled_checks.cpp
+void check_pmi(const Pmu& p);                 // pmi_checks.cpp
 
 }  // namespace conf

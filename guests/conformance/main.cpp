@@ -26,5 +26,6 @@ int guest_main() {
     }
     if (p.version >= 4) check_global_inuse(p);
     check_disabled_counters(p);
+    check_pmi(p);
     return rt::tap::finish();
 }

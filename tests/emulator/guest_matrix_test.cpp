@@ -16,6 +16,7 @@ struct GuestCase {
     std::string pmu;
     std::vector<std::string> guest_args;
     int status = 0;
+    std::string backend = "auto";
 };
 
 void PrintTo(const GuestCase& c, std::ostream* os) { *os << c.name << " (--pmu " << c.pmu << ")"; }
@@ -43,6 +44,12 @@ std::vector<GuestCase> matrix() {
         cases.push_back({"conformance_" + name, VPMU_CONFORMANCE_GUEST, spec, {}, 0});
 #endif
     }
+#ifdef VPMU_CONFORMANCE_GUEST
+    // PMIs at exactly the N-th instruction, counted by single-stepping.
+    cases.push_back({"conformance_precise_v2", VPMU_CONFORMANCE_GUEST, "version=2", {"precise"}, 0, "precise"});
+    cases.push_back({"conformance_precise_v4", VPMU_CONFORMANCE_GUEST, "version=4,gp=2,gp-width=32", {"precise"}, 0,
+                     "precise"});
+#endif
 #ifdef VPMU_SELFTEST_GUEST
     cases.push_back({"selftest_default", VPMU_SELFTEST_GUEST, "version=2", {}, 0});
 #endif
@@ -53,7 +60,7 @@ class GuestMatrix : public KvmTest, public testing::WithParamInterface<GuestCase
 
 TEST_P(GuestMatrix, BootsAndExitsWithTheExpectedStatus) {
     const GuestCase& c = GetParam();
-    std::vector<std::string> args{"run", "--timeout", "60", "--pmu", c.pmu, c.guest, "--"};
+    std::vector<std::string> args{"run", "--timeout", "60", "--backend", c.backend, "--pmu", c.pmu, c.guest, "--"};
     args.insert(args.end(), c.guest_args.begin(), c.guest_args.end());
     const ProcessResult r = run_vpmu(args, 90);
     EXPECT_FALSE(r.timed_out) << "the VMM itself hung";
