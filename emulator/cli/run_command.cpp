@@ -128,6 +128,7 @@ int run_command(const RunOptions& o) {
         if (!vm) return fail(dev::kStatusVmFailed, "vm" + std::to_string(k) + ": " + vm.error().message);
         vms.push_back(std::move(*vm));
     }
+    const bool rdpmc_exits = vms.front()->rdpmc_exits();
     for (auto& vm : vms) {
         // A VM that cannot start has stopped itself with the reason.
         (void)vm->start();
@@ -144,6 +145,10 @@ int run_command(const RunOptions& o) {
     if (o.stats) {
         print_stats(reports);
         pools.print_stats();
+        std::fprintf(stderr, "vpmu stats: guest RDPMC %s\n",
+                     rdpmc_exits ? "served by the virtual PMU (KVM_CAP_X86_USER_SPACE_RDPMC)"
+                                 : "raises #GP: host KVM lacks KVM_CAP_X86_USER_SPACE_RDPMC (kvm-patches/); "
+                                   "guests read counters with RDMSR");
     }
     return status;
 }

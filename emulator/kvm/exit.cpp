@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "vpmu_kvm_rdpmc.h"
+
 namespace vpmu::kvm {
 
 namespace {
@@ -28,6 +30,16 @@ MsrExit decode_msr(kvm_run& run, MsrDirection direction) {
     msr.data = reinterpret_cast<std::uint64_t*>(&run.msr.data);
     msr.error = &run.msr.error;
     return msr;
+}
+
+RdpmcExit decode_rdpmc(kvm_run& run) {
+    namespace rdpmc = kvm_rdpmc;
+    auto* area = reinterpret_cast<std::uint8_t*>(&run) + rdpmc::kExitUnionOffset;
+    RdpmcExit e;
+    e.ecx = *rdpmc::rdpmc_index(run);
+    e.data = reinterpret_cast<std::uint64_t*>(area + rdpmc::Layout::data);
+    e.error = area + rdpmc::Layout::error;
+    return e;
 }
 
 InternalErrorExit decode_internal_error(const kvm_run& run) {
@@ -64,6 +76,7 @@ VcpuExit decode_exit(kvm_run& run) {
         case KVM_EXIT_SYSTEM_EVENT: return SystemEventExit{run.system_event.type};
         case KVM_EXIT_IRQ_WINDOW_OPEN: return IrqWindowExit{};
         case KVM_EXIT_INTR: return InterruptedExit{};
+        case kvm_rdpmc::kExitX86Rdpmc: return decode_rdpmc(run);
         default: return UnknownExit{run.exit_reason};
     }
 }

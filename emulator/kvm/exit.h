@@ -75,6 +75,17 @@ struct DebugExit {
 
 struct HltExit {};
 
+// RDPMC forwarded to userspace (KVM_EXIT_X86_RDPMC of kvm-patches/: only
+// on hosts carrying that series). ECX as the guest gave it.
+struct RdpmcExit {
+    std::uint32_t ecx = 0;
+    std::uint64_t* data = nullptr;  // EDX:EAX for the guest
+    std::uint8_t* error = nullptr;  // set to 1 to inject #GP(0)
+
+    void reply(std::uint64_t v) const { *data = v; *error = 0; }
+    void fault() const { *error = 1; }
+};
+
 // KVM_EXIT_SYSTEM_EVENT (KVM_SYSTEM_EVENT_SHUTDOWN, _RESET, _CRASH, ...).
 struct SystemEventExit {
     std::uint32_t type = 0;
@@ -94,7 +105,7 @@ struct UnknownExit {
 
 using VcpuExit = std::variant<IoExit, MsrExit, MmioExit, ShutdownExit, InternalErrorExit,
                               FailEntryExit, DebugExit, HltExit, SystemEventExit, IrqWindowExit,
-                              InterruptedExit, UnknownExit>;
+                              InterruptedExit, RdpmcExit, UnknownExit>;
 
 // Decodes the exit KVM left in `run` after a successful KVM_RUN.
 VcpuExit decode_exit(kvm_run& run);

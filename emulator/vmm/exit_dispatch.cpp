@@ -6,9 +6,9 @@ namespace vpmu::vmm {
 
 namespace {
 // In the order of kvm::VcpuExit's alternatives.
-constexpr std::array<const char*, 12> kExitKindNames{
-    "io",        "msr",        "mmio", "shutdown",     "internal_error", "fail_entry",
-    "debug",     "hlt",        "system_event", "irq_window", "interrupted", "unknown",
+constexpr std::array<const char*, 13> kExitKindNames{
+    "io",   "msr", "mmio",         "shutdown",   "internal_error", "fail_entry", "debug",
+    "hlt",  "system_event", "irq_window", "interrupted", "rdpmc", "unknown",
 };
 static_assert(kExitKindNames.size() == std::variant_size_v<kvm::VcpuExit>);
 }  // namespace

@@ -37,6 +37,7 @@ public:
     virtual ExitAction handle(const kvm::SystemEventExit& exit) = 0;
     virtual ExitAction handle(const kvm::IrqWindowExit& exit) = 0;
     virtual ExitAction handle(const kvm::InterruptedExit& exit) = 0;
+    virtual ExitAction handle(const kvm::RdpmcExit& exit) = 0;
     virtual ExitAction handle(const kvm::UnknownExit& exit) = 0;
 };
 

@@ -31,6 +31,8 @@ void ExitStats::merge(const ExitStats& other) {
     unclaimed_io += other.unclaimed_io;
     non_pmu_msr += other.non_pmu_msr;
     pmi.merge(other.pmi);
+    rdpmc += other.rdpmc;
+    rdpmc_faults += other.rdpmc_faults;
     counters_refused += other.counters_refused;
 }
 
@@ -78,6 +80,10 @@ std::string format_exit_stats(const ExitStats& s) {
            static_cast<unsigned long long>(s.pmi.delivered()), static_cast<unsigned long long>(s.pmi.nmi),
            static_cast<unsigned long long>(s.pmi.vector), static_cast<unsigned long long>(s.pmi.masked),
            static_cast<unsigned long long>(s.pmi.unsupported));
+    if (s.rdpmc) {
+        append(out, "  RDPMC exits: %llu, %llu answered #GP\n", static_cast<unsigned long long>(s.rdpmc),
+               static_cast<unsigned long long>(s.rdpmc_faults));
+    }
     if (s.pmi.throttled) {
         append(out, "  PMI rate limit: %llu PMIs held back, %.1f us in all\n",
                static_cast<unsigned long long>(s.pmi.throttled), us(s.pmi.throttled_ns));

@@ -32,6 +32,7 @@ struct ExitStats {
     std::uint64_t unclaimed_io = 0;   // port accesses no device claimed
     std::uint64_t non_pmu_msr = 0;    // MSR exits outside the PMU ranges (#GP)
     PmiStats pmi;
+    std::uint64_t rdpmc = 0, rdpmc_faults = 0;  // RDPMC exits (kvm-patches hosts only)
     std::uint64_t counters_refused = 0;  // counter starts the backend refused (the counter stays stopped)
 
     void record_exit(std::size_t kind, std::uint64_t vmm_ns);

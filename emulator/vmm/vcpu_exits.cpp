@@ -103,6 +103,19 @@ ExitAction VcpuExitHandler::handle(const kvm::InterruptedExit&) {
     return Resume{};  // a kick: the run loop checks for a stop before re-entry
 }
 
+ExitAction VcpuExitHandler::handle(const kvm::RdpmcExit& exit) {
+    // KVM checked CR4.PCE and the CPL before forwarding; the model decides
+    // which counters exist.
+    ++stats_.rdpmc;
+    if (auto value = vpmu_.rdpmc(exit.ecx)) {
+        exit.reply(*value);
+    } else {
+        ++stats_.rdpmc_faults;
+        exit.fault();
+    }
+    return Resume{};
+}
+
 ExitAction VcpuExitHandler::handle(const kvm::UnknownExit& exit) {
     return Fail{"unhandled exit " + std::string(kvm::exit_reason_name(exit.reason)) +
                 " (exit reason " + std::to_string(exit.reason) + ")"};

@@ -27,6 +27,7 @@ public:
     ExitAction handle(const kvm::SystemEventExit& exit) override;
     ExitAction handle(const kvm::IrqWindowExit& exit) override;
     ExitAction handle(const kvm::InterruptedExit& exit) override;
+    ExitAction handle(const kvm::RdpmcExit& exit) override;
     ExitAction handle(const kvm::UnknownExit& exit) override;
 
 private:

@@ -1,5 +1,7 @@
 #include "vmm/virtual_machine.h"
 
+#include "vpmu_kvm_rdpmc.h"
+
 #include <sys/eventfd.h>
 
 #include <cerrno>
@@ -62,6 +64,15 @@ Result<void> setup_kvm_vm(kvm::Vm& vm, GuestMemory& memory, const PmuMsrFilter& 
     return vm.set_msr_filter(filter.get());
 }
 
+// Guest RDPMC reaches the model only on hosts with kvm-patches/ (KVM
+// answers RDPMC itself otherwise, with #GP when it has no PMU).
+Result<bool> enable_rdpmc_exits(kvm::Vm& vm) {
+    auto has = vm.check_extension(static_cast<int>(kvm_rdpmc::kCapUserSpaceRdpmc));
+    if (!has || *has <= 0) return false;
+    if (auto ok = vm.enable_cap(kvm_rdpmc::kCapUserSpaceRdpmc, kvm_rdpmc::kEnable); !ok) return ok.error();
+    return true;
+}
+
 }  // namespace
 
 VirtualMachine::VirtualMachine(VmConfig config, kvm::Vm vm, GuestMemory memory,
@@ -101,6 +112,9 @@ Result<std::unique_ptr<VirtualMachine>> VirtualMachine::create(
     if (auto ok = setup_kvm_vm(machine->vm_, machine->memory_, machine->msr_filter_); !ok) {
         return ok.error();
     }
+    auto rdpmc = enable_rdpmc_exits(machine->vm_);
+    if (!rdpmc) return rdpmc.error();
+    machine->rdpmc_exits_ = *rdpmc;
     if (auto ok = load_guest_image(image, machine->memory_); !ok) return ok.error();
     auto start_info = write_pvh_boot_data(machine->memory_, machine->config_.cmdline);
     if (!start_info) return start_info.error();

@@ -54,6 +54,9 @@ public:
     VirtualMachine& operator=(const VirtualMachine&) = delete;
 
     const std::string& name() const { return config_.name; }
+    // Guest RDPMC is served by the model (host KVM carries kvm-patches/);
+    // otherwise KVM answers it, with #GP on hosts without an in-kernel PMU.
+    bool rdpmc_exits() const { return rdpmc_exits_; }
 
     Result<void> start();
     // Becomes readable (eventfd) once every vCPU thread has ended.
@@ -96,6 +99,7 @@ private:
     std::vector<kvm_cpuid_entry2> supported_cpuid_;
     std::uint32_t boot_entry_ = 0;
     std::uint32_t tsc_khz_ = 0;
+    bool rdpmc_exits_ = false;
     Gpa start_info_{};
 
     dev::VmStop stop_;

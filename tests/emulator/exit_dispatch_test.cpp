@@ -35,7 +35,8 @@ public:
     ExitAction handle(const kvm::SystemEventExit&) override { return seen(8); }
     ExitAction handle(const kvm::IrqWindowExit&) override { return seen(9); }
     ExitAction handle(const kvm::InterruptedExit&) override { return seen(10); }
-    ExitAction handle(const kvm::UnknownExit&) override { return seen(11); }
+    ExitAction handle(const kvm::RdpmcExit&) override { return seen(11); }
+    ExitAction handle(const kvm::UnknownExit&) override { return seen(12); }
     int last = -1;
 
 private:
@@ -66,7 +67,8 @@ TEST(ExitDispatch, EachKindReachesItsOwnHandler) {
     expect_routed_to(kvm::SystemEventExit{}, 8);
     expect_routed_to(kvm::IrqWindowExit{}, 9);
     expect_routed_to(kvm::InterruptedExit{}, 10);
-    expect_routed_to(kvm::UnknownExit{}, 11);
+    expect_routed_to(kvm::RdpmcExit{}, 11);
+    expect_routed_to(kvm::UnknownExit{}, 12);
     EXPECT_STREQ(exit_kind_name(kvm::VcpuExit{kvm::ShutdownExit{}}), "shutdown");
     EXPECT_STREQ(exit_kind_name(kvm::VcpuExit{kvm::MsrExit{}}), "msr");
 }
@@ -229,6 +231,23 @@ TEST_F(VcpuExitsTest, PmuOffMeansEveryPmuMsrFaults) {
             EXPECT_TRUE(msr(kvm::MsrDirection::write, i, 0).fault) << std::hex << "msr 0x" << i;
         }
     }
+}
+
+// RDPMC exits (hosts with kvm-patches/) go to the model by RDPMC's index.
+TEST_F(VcpuExitsTest, RdpmcExitsReadTheModel) {
+    PmuConfig config;  // v2: 4 GP, 3 fixed counters
+    vpmu.configure(config);
+    ASSERT_FALSE(msr(kvm::MsrDirection::write, msr::kFixedCtr0 + 1, 0x777).fault);
+    auto rdpmc = [&](std::uint32_t ecx) {
+        std::uint64_t data = 0;
+        std::uint8_t error = 0xaa;
+        EXPECT_EQ(dispatch_exit(kvm::RdpmcExit{ecx, &data, &error}, handler), ExitAction{Resume{}});
+        return std::pair{data, error};
+    };
+    EXPECT_EQ(rdpmc((1u << 30) | 1), (std::pair<std::uint64_t, std::uint8_t>{0x777, 0}));
+    EXPECT_EQ(rdpmc(4).second, 1) << "no fifth GP counter: #GP";
+    EXPECT_EQ(stats.rdpmc, 2u);
+    EXPECT_EQ(stats.rdpmc_faults, 1u);
 }
 
 TEST_F(VcpuExitsTest, NonPmuMsrExitsFault) {
