@@ -176,6 +176,12 @@ Result<std::variant<RunOptions, HelpRequested>> parse_run_options(std::span<cons
         return {};
     };
     table.flags["--stats"] = [&] { o.stats = true; };
+    table.values["--json"] = [&](std::string_view v) -> Result<void> {
+        if (v.empty()) return make_error("--json needs a file name");
+        o.json = v;
+        return {};
+    };
+    table.values["--tick-hz"] = number(o.tick_hz, "--tick-hz", 1, vmm::kMaxTickHz);
     table.flags["--help"] = [&] { help = true; };
     table.flags["-h"] = [&] { help = true; };
 

@@ -14,6 +14,7 @@
 #include "vpmu/backends.h"
 #include "vpmu/config.h"
 #include "vpmu/result.h"
+#include "vmm/tick_timer.h"
 
 namespace vpmu::cli {
 
@@ -32,6 +33,8 @@ struct RunOptions {
     std::vector<int> pin_cpus;             // --pin: host CPUs, one per vCPU, reused round robin
     unsigned vms = 1;                      // --vms: copies of the guest, one VM each
     bool stats = false;
+    std::string json;                      // --json FILE: the --stats figures, machine-readable
+    std::uint32_t tick_hz = 0;             // --tick-hz: bare timer stops per second of vCPU time
 
     std::string cmdline() const;  // guest_args joined by spaces
 };

@@ -5,6 +5,7 @@
 #include "boot/elf_image.h"
 #include "boot/pvh.h"
 #include "cli/commands.h"
+#include "cli/run_json.h"
 #include "devices/console.h"
 #include "devices/vm_stop.h"
 #include "kvm/kvm_system.h"
@@ -56,6 +57,12 @@ public:
         }
     }
 
+    std::vector<PoolReport> reports() const {
+        std::vector<PoolReport> out;
+        for (const auto& [cpu, pool] : pools_) out.push_back(PoolReport{cpu, pool->slots(), pool->stats()});
+        return out;
+    }
+
 private:
     std::optional<unsigned> slots_;
     std::map<int, std::unique_ptr<PmcPool>> pools_;
@@ -69,6 +76,7 @@ vmm::VmConfig vm_config(const RunOptions& o, unsigned vm, PoolSet& pools) {
     c.pmu = o.pmu;
     c.backend = o.backend;
     c.max_pmi_rate = o.max_pmi_rate;
+    c.tick_hz = o.tick_hz;
     c.cmdline = o.cmdline();
     // --pin lists host CPUs for the vCPU threads of all VMs in order.
     if (!o.pin_cpus.empty()) {
@@ -141,6 +149,12 @@ int run_command(const RunOptions& o) {
     for (const vmm::VmReport& r : reports) {
         if (!r.outcome.is_guest_exit()) std::fprintf(stderr, "vpmu run: %s\n", r.outcome.reason.c_str());
         if (status == 0) status = r.outcome.status;
+    }
+    if (!o.json.empty()) {
+        if (auto ok = write_text_file(o.json, run_report_json(reports, pools.reports())); !ok) {
+            std::fprintf(stderr, "vpmu run: --json %s\n", ok.error().message.c_str());
+            if (status == 0) status = dev::kStatusBadUsage;
+        }
     }
     if (o.stats) {
         print_stats(reports);

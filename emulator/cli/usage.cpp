@@ -9,6 +9,7 @@ A userspace virtual PMU for KVM guests.
 
 commands:
   run    boot a PVH guest with a virtual Intel architectural PMU
+  bench  the overhead/accuracy experiments: workloads native vs VM vs vPMU
   info   show what a PMU spec exposes (CPUID leaf 0AH, PMU MSR map)
   help   this text
 
@@ -50,6 +51,12 @@ options:
   --console FILE   guest console to FILE instead of standard output
   --trace DIR      write traces to DIR (accepted; tracing is not there yet)
   --stats          print exits per kind and VMM time on standard error
+  --json FILE      write the same figures (per VM: exits per kind with VMM
+                   time, MSR accesses per register, PMIs, tick stops; per
+                   pool: binds, rotations) as JSON to FILE
+  --tick-hz N      stop and resume each vCPU N times per second of its
+                   thread's CPU time and do nothing else (1-100000): the
+                   floor of a sample taken by interrupting the guest
   -h, --help       this text
 
 exit status: the byte the guest wrote to port 0xf4 (0-124);

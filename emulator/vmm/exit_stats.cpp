@@ -34,6 +34,7 @@ void ExitStats::merge(const ExitStats& other) {
     rdpmc += other.rdpmc;
     rdpmc_faults += other.rdpmc_faults;
     counters_refused += other.counters_refused;
+    ticks += other.ticks;
 }
 
 std::uint64_t ExitStats::total_exits() const {
@@ -84,6 +85,7 @@ std::string format_exit_stats(const ExitStats& s) {
         append(out, "  RDPMC exits: %llu, %llu answered #GP\n", static_cast<unsigned long long>(s.rdpmc),
                static_cast<unsigned long long>(s.rdpmc_faults));
     }
+    if (s.ticks) append(out, "  tick timer: %llu stops\n", static_cast<unsigned long long>(s.ticks));
     if (s.pmi.throttled) {
         append(out, "  PMI rate limit: %llu PMIs held back, %.1f us in all\n",
                static_cast<unsigned long long>(s.pmi.throttled), us(s.pmi.throttled_ns));

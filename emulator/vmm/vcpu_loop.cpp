@@ -16,6 +16,7 @@
 #include "vmm/guest_cpuid.h"
 #include "vmm/pmi.h"
 #include "vmm/single_step.h"
+#include "vmm/tick_timer.h"
 #include "vmm/vcpu_exits.h"
 #include "vmm/virtual_machine.h"
 #include "vpmu/backends.h"
@@ -143,6 +144,14 @@ std::optional<dev::VmOutcome> VirtualMachine::run_vcpu(VcpuSlot& slot) {
         }
     }
 
+    // --tick-hz: the bare-stop floor, on this thread's CPU time.
+    std::optional<TickTimer> tick;
+    if (config_.tick_hz) {
+        auto timer = TickTimer::start(config_.tick_hz, kKickSignal);
+        if (!timer) return dev::VmOutcome::failure(who + timer.error().message);
+        tick.emplace(std::move(*timer));
+    }
+
     VcpuExitHandler handler(bus_, vpmu, vcpu.id(), slot.stats);
     PmiRateLimit pmi_limit(config_.max_pmi_rate);
     std::optional<SingleStepper> stepper;
@@ -174,6 +183,7 @@ std::optional<dev::VmOutcome> VirtualMachine::run_vcpu(VcpuSlot& slot) {
             return dev::VmOutcome::failure(who + fail->reason + " at rip=" + rip_text(vcpu));
         }
     }
+    if (tick) slot.stats.ticks = tick->ticks();
     return std::nullopt;
 }
 

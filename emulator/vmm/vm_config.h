@@ -23,6 +23,7 @@ struct VmConfig {
     std::vector<PmcPool*> pools;
     PmuConfig pmu;
     BackendKind backend = BackendKind::automatic;
+    std::uint32_t tick_hz = 0;            // --tick-hz: bare timer stops per second of vCPU time (0: none)
     std::uint32_t max_pmi_rate = 100000;  // PMIs per second per vCPU; 0: no limit (perf's default max sample rate)
     std::string cmdline;            // the guest's command line (hvm_start_info)
 };
