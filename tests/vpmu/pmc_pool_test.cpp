@@ -140,6 +140,42 @@ TEST(PmcPoolTest, BindFailureIsCountedAndNamed) {
     EXPECT_EQ(pool.last_error(), "ENOSPC");
 }
 
+// A waiting counter the host refuses when its turn comes (EMFILE, say)
+// stops counting: its estimate stays what it was at the refusal instead of
+// being extrapolated on, and the pool reports it dropped with the reason,
+// so the model can say so rather than pass a made-up count off as real.
+TEST(PmcPoolTest, CounterThatCannotRebindIsDroppedNotExtrapolated) {
+    PmcPool pool(manual(1));
+    FakeBackend host;
+    ManualClock clock;
+    auto client = pool.attach(host, clock.fn());
+    const CounterId a = CounterId::gp(0), b = CounterId::gp(1);
+    ASSERT_TRUE(client->start(a, kCycles, kFar).ok());
+    ASSERT_TRUE(client->start(b, kCycles, kFar).ok());
+    for (int slice = 0; slice < 3; ++slice) {  // a, b, a: 10 events per ns while bound
+        clock.ns += 100;
+        host.advance_all(1000);
+        pool.rotate();
+    }
+    clock.ns += 100;
+    host.advance_all(1000);
+    host.fail_next_start("EMFILE");
+    pool.rotate();  // b out, a refused
+    ASSERT_FALSE(host.running(a));
+    ASSERT_TRUE(host.running(b)) << "the slot goes to the next waiting counter";
+    const std::uint64_t at_refusal = client->read(a);
+    EXPECT_EQ(at_refusal, 1000u + 1000u * 300 / 100) << "exact until multiplexed, then scaled";
+    clock.ns += 1000;
+    host.advance_all(10000);
+    EXPECT_EQ(client->read(a), at_refusal) << "a dropped counter must not keep counting by extrapolation";
+    Error reason;
+    EXPECT_EQ(client->take_dropped(reason), a.bit());
+    EXPECT_EQ(reason.message, "EMFILE");
+    EXPECT_EQ(client->take_dropped(reason), 0u) << "reported once";
+    EXPECT_EQ(client->stop(a), at_refusal);
+    EXPECT_EQ(pool.stats().rotations, 4u);
+}
+
 // 8 virtual counters on 2 slots, every one counting the same steady
 // workload (this thread's CPU time through the real time backend): each
 // estimate must come within 3% of the unmultiplexed truth, the thread's

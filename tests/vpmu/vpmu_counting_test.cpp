@@ -183,6 +183,24 @@ TEST_F(VpmuCountingTest, RefusedStartLeavesCounterStoppedAndSaysWhy) {
     EXPECT_EQ(rd(msr::kPmc0), 0u) << "a counter that could not start counts nothing";
 }
 
+// A counter the backend drops later (a pool whose host refused a slot)
+// keeps what it had counted, stops, and is reported like a refused start.
+TEST_F(VpmuCountingTest, DroppedCounterStopsAndIsReportedAsRefused) {
+    ASSERT_EQ(wr(msr::kPerfEvtSel0, kCycles | kEnUsrOs), Access::ok);
+    ASSERT_EQ(wr(msr::kPerfEvtSel0 + 1, kCycles | kEnUsrOs), Access::ok);
+    backend.advance_all(40);
+    backend.drop(kPmc0, "perf_event_open: EMFILE");
+    backend.advance_all(60);
+    EXPECT_FALSE(pmu.collect_overflows());
+    EXPECT_EQ(pmu.counting_mask(), kPmc1.bit());
+    EXPECT_EQ(pmu.take_failed_counters(), kPmc0.bit());
+    EXPECT_EQ(pmu.last_backend_error().message, "perf_event_open: EMFILE");
+    EXPECT_EQ(rd(msr::kPmc0), 40u) << "what it counted before the drop, and no more";
+    EXPECT_EQ(rd(msr::kPmc0 + 1), 100u);
+    backend.advance_all(5);
+    EXPECT_EQ(rd(msr::kPmc0), 40u);
+}
+
 TEST_F(VpmuCountingTest, UnavailableEventIsRefused) {
     FakeBackend limited(event_bit(ArchEvent::instructions));
     Vpmu model(limited);

@@ -13,7 +13,8 @@ Result<void> FakeBackend::start(CounterId id, const CounterEvent& event, std::ui
                           " is not available");
     }
     Slot& s = slot(id);
-    s = Slot{true, event, period, 0};
+    s = Slot{true, false, event, period, 0};
+    dropped_ &= ~id.bit();
     ++starts_;
     return {};
 }
@@ -22,8 +23,8 @@ std::uint64_t FakeBackend::read(CounterId id) { return slot(id).count; }
 
 std::uint64_t FakeBackend::stop(CounterId id) {
     Slot& s = slot(id);
-    std::uint64_t count = s.running ? s.count : 0;
-    s.running = false;
+    std::uint64_t count = (s.running || s.dropped) ? s.count : 0;
+    s.running = s.dropped = false;
     s.count = 0;
     overflowed_ &= ~id.bit();
     ++stops_;
@@ -34,6 +35,22 @@ std::uint64_t FakeBackend::take_overflows() {
     std::uint64_t overflowed = overflowed_;
     overflowed_ = 0;
     return overflowed;
+}
+
+std::uint64_t FakeBackend::take_dropped(Error& reason) {
+    std::uint64_t dropped = dropped_;
+    dropped_ = 0;
+    if (dropped) reason = Error{drop_reason_};
+    return dropped;
+}
+
+void FakeBackend::drop(CounterId id, std::string reason) {
+    Slot& s = slot(id);
+    if (!s.running) return;
+    s.running = false;
+    s.dropped = true;
+    dropped_ |= id.bit();
+    drop_reason_ = std::move(reason);
 }
 
 void FakeBackend::advance(CounterId id, std::uint64_t events) {

@@ -71,6 +71,7 @@ public:
             if (e.bound) pool_.release(e);
             std::erase(pool_.waiting_, &e);
         }
+        dropped_ &= ~id.bit();
         e.started = true;
         e.bound = e.multiplexed = false;
         e.event = event;
@@ -110,6 +111,14 @@ public:
         return result;
     }
 
+    std::uint64_t take_dropped(Error& reason) override {
+        std::lock_guard lock(pool_.mutex_);
+        std::uint64_t dropped = dropped_;
+        dropped_ = 0;
+        if (dropped) reason = drop_reason_;
+        return dropped;
+    }
+
     std::uint64_t take_overflows() override {
         std::uint64_t overflowed = host_.take_overflows();
         std::lock_guard lock(pool_.mutex_);
@@ -134,6 +143,16 @@ public:
         return e.exact + scale(e.counted + live, enabled, running);
     }
 
+    // The host refused to bind `e` when its turn came: it counts no more.
+    // Its estimate freezes at `estimate` (as of the refusal) rather than
+    // being extrapolated over time it never counted.
+    void drop(Entry& e, std::uint64_t estimate, Error why) {
+        e.exact = estimate;
+        e.multiplexed = false;
+        dropped_ |= e.id.bit();
+        drop_reason_ = std::move(why);
+    }
+
     // How long the host counter has counted in the current binding: from
     // the backend when it knows (atomically with its count), else from the
     // owner's clock.
@@ -147,6 +166,8 @@ private:
     CounterTiming* timing_;  // null when the host backend keeps no running time
     Clock clock_;
     std::array<Entry, 64> entries_;
+    std::uint64_t dropped_ = 0;  // CounterId bits, until take_dropped()
+    Error drop_reason_;
 };
 
 PmcPool::PmcPool(Options options) : options_(options) {
@@ -191,6 +212,7 @@ void PmcPool::bind(Entry& e) {
     if (!started) {
         ++stats_.bind_failures;
         last_error_ = started.error().message;
+        owner.drop(e, estimate, started.error());
         return;
     }
     e.bound = true;

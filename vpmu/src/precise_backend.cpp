@@ -53,6 +53,10 @@ std::uint64_t PreciseBackend::take_overflows() {
     return overflowed;
 }
 
+std::uint64_t PreciseBackend::take_dropped(Error& reason) {
+    return fallback_ ? fallback_->take_dropped(reason) : 0;
+}
+
 void PreciseBackend::retire(const RetiredInstruction& instruction) {
     ++steps_;
     for (std::uint64_t mask = stepped_running_; mask; mask &= mask - 1) {

@@ -372,6 +372,14 @@ void Vpmu::stop_all() {
 }
 
 bool Vpmu::collect_overflows() {
+    Error reason;
+    if (std::uint64_t dropped = backend_.take_dropped(reason)) {
+        // The backend gave up on these (a pool the host refused a slot):
+        // keep what they counted, stop them, and report them as refused.
+        for_each_counter(dropped & counting_, [&](CounterId id) { fold(id); });
+        failed_ |= dropped;
+        last_backend_error_ = std::move(reason);
+    }
     std::uint64_t overflowed = backend_.take_overflows() & counting_;
     reprogram(overflowed, [] {});
     return pmi_pending_;

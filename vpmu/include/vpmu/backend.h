@@ -59,6 +59,16 @@ public:
 
     // Counters (as CounterId bits) whose period elapsed since the last call.
     virtual std::uint64_t take_overflows() = 0;
+
+    // Counters (as CounterId bits) the backend gave up on by itself since
+    // the last call, and why (the last reason): a multiplexing backend whose
+    // host refused a waiting counter when its turn came. A dropped counter
+    // counts no further; stop() returns what it had counted until then.
+    // Backends that can only fail in start() keep this default.
+    virtual std::uint64_t take_dropped(Error& reason) {
+        (void)reason;
+        return 0;
+    }
 };
 
 // Backends that know how long each counter has really been counting (perf's

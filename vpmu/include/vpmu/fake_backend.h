@@ -21,6 +21,7 @@ public:
     std::uint64_t read(CounterId id) override;
     std::uint64_t stop(CounterId id) override;
     std::uint64_t take_overflows() override;
+    std::uint64_t take_dropped(Error& reason) override;
 
     // Test controls.
     // `events` happen on a running counter (ignored when it is stopped).
@@ -28,6 +29,9 @@ public:
     // `events` happen on every running counter.
     void advance_all(std::uint64_t events);
     void fail_next_start(std::string reason) { fail_reason_ = std::move(reason); }
+    // The backend gives up on a running counter by itself: it stops
+    // counting, keeps its count for stop(), and take_dropped() reports it.
+    void drop(CounterId id, std::string reason);
 
     bool running(CounterId id) const { return slot(id).running; }
     const CounterEvent& event(CounterId id) const { return slot(id).event; }
@@ -38,6 +42,7 @@ public:
 private:
     struct Slot {
         bool running = false;
+        bool dropped = false;
         CounterEvent event;
         std::uint64_t period = 0;
         std::uint64_t count = 0;
@@ -48,6 +53,8 @@ private:
     std::uint32_t unavailable_;
     std::array<Slot, 64> slots_{};
     std::uint64_t overflowed_ = 0;
+    std::uint64_t dropped_ = 0;
+    std::string drop_reason_;
     std::optional<std::string> fail_reason_;
     unsigned starts_ = 0;
     unsigned stops_ = 0;

@@ -9,7 +9,9 @@
 //
 // with both times on the owning vCPU thread's CPU clock (per-task events
 // accrue only while that thread runs). A counter that never had to wait is
-// counted exactly, with no clock read on its read path.
+// counted exactly, with no clock read on its read path. A waiting counter
+// the host refuses when its turn comes is dropped: its estimate freezes and
+// the client reports it through take_dropped(), never extrapolated on.
 #pragma once
 
 #include <chrono>

@@ -32,6 +32,7 @@ public:
     std::uint64_t read(CounterId id) override;
     std::uint64_t stop(CounterId id) override;
     std::uint64_t take_overflows() override;
+    std::uint64_t take_dropped(Error& reason) override;
 
     // True while some stepped counter runs: the VMM must single-step.
     bool wants_single_step() const { return stepped_running_ != 0; }

@@ -81,7 +81,8 @@ public:
     std::optional<std::uint64_t> rdpmc(std::uint32_t ecx);
 
     // Folds the overflows the backend reported into the counters and
-    // GLOBAL_STATUS. Returns true when a PMI is pending.
+    // GLOBAL_STATUS, and stops the counters it dropped (they join the failed
+    // ones). Returns true when a PMI is pending.
     bool collect_overflows();
 
     // A PMI is due: some counter with its interrupt enabled wrapped. The
@@ -94,8 +95,9 @@ public:
     // and earlier versions clear GLOBAL_CTRL (the SDM's legacy freeze).
     void on_pmi_delivered();
 
-    // Counters the backend refused to start (as CounterId bits): they do not
-    // count, rather than count something wrong. Cleared when read.
+    // Counters the backend refused to start, or dropped later (as CounterId
+    // bits): they do not count, rather than count something wrong. Cleared
+    // when read.
     std::uint64_t take_failed_counters();
     const Error& last_backend_error() const { return last_backend_error_; }
 
