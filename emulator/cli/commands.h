@@ -8,5 +8,7 @@ namespace vpmu::cli {
 
 int run_command(const RunOptions& options);
 int info_command(const InfoOptions& options);
+// Parses its own options (bench_command.cpp): the experiment matrix.
+int bench_command(const std::vector<std::string>& args);
 
 }  // namespace vpmu::cli

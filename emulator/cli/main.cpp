@@ -8,6 +8,7 @@
 #include "cli/commands.h"
 #include "cli/options.h"
 #include "devices/vm_stop.h"
+#include "trace/sync_command.h"
 
 namespace {
 
@@ -43,11 +44,13 @@ int main(int argc, char** argv) {
     if (command == "info") {
         return dispatch<cli::InfoOptions>("info", args, cli::parse_info_options, cli::info_command);
     }
+    if (command == "bench") return cli::bench_command(args);
+    if (command == "sync") return trace::run_sync_command(args);
     if (command == "help" || command == "--help" || command == "-h") {
         std::fputs(cli::main_usage().c_str(), stdout);
         return 0;
     }
     const std::string message = command.empty() ? "no command given" : "unknown command '" + command + "'";
-    std::fprintf(stderr, "vpmu: %s (commands: run, info; see 'vpmu --help')\n", message.c_str());
+    std::fprintf(stderr, "vpmu: %s (commands: run, info, bench; see 'vpmu --help')\n", message.c_str());
     return dev::kStatusBadUsage;
 }
