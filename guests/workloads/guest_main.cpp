@@ -9,7 +9,9 @@
 //     count:  IA32_PMC0 UnHalted Core Cycles, IA32_PMC1 UnHalted Reference
 //             Cycles, IA32_FIXED_CTR1/2, all user mode only
 //     sample: the profiler on IA32_PMC0 cycles, period=N (default 1000000),
-//             vector=V (default 0 = NMI), top=N table rows (default 15)
+//             vector=V (default 0 = NMI), top=N table rows (default 15);
+//             IA32_PMC1 counts cycles (user mode) meanwhile, without
+//             interrupts: samples x period vs the cycles that went by
 //   mode=kinst      no workload: the guest-kernel instructions of one
 //                   sample's PMI path (needs --backend precise, which counts
 //                   kernel instructions exactly by single-stepping). At CPL0:
@@ -148,6 +150,9 @@ int guest_main() {
         options.capacity = kSampleCapacity;
         options.buffer = static_cast<uint64_t*>(rt::alloc(kSampleCapacity * sizeof(uint64_t), 4096));
         if (const char* why = prof::start(options)) return fail(why);
+        rt::wrmsr(kPmc1, 0);
+        rt::wrmsr(kPerfEvtSel1, prof::kEventCycles | kUsr | kEn);
+        rt::wrmsr(kGlobalCtrl, 0x3);
     } else if (counting) {
         start_counting();
     }
@@ -159,6 +164,8 @@ int guest_main() {
     if (sampling) {
         taken = prof::stop();
         rt::wrmsr(kGlobalCtrl, 0);
+        counts.pmc1 = rt::rdmsr(kPmc1);
+        rt::wrmsr(kPerfEvtSel1, 0);
     } else if (counting) {
         counts = stop_counting();
     }

@@ -170,22 +170,14 @@ Summary analyse(const Plan& plan, const Measurements& m) {
             }
         }
     }
-    // Sample count vs period (compute): counted cycles / period is the ideal.
-    const double compute_cycles = [&]() -> double {
-        for (const WorkloadFigures& f : s.workloads) {
-            if (f.workload == "compute") return f.cycles;
-        }
-        return NAN;
-    }();
+    // Sample count vs period (compute): the cycles the run counted / period is the ideal.
     for (std::uint32_t hz : plan.sweep_rates) {
         const Runs* r = runs_of(m, "compute", "vm-sample-" + std::to_string(hz));
         if (!r) r = runs_of(m, "compute-sweep", "vm-sample-" + std::to_string(hz));
         const double period = static_cast<double>(period_for(hz, m.tsc_khz));
         const double samples = median_of(r, [](const RunResult& x) { return result_field(x, "samples"); });
-        // The sweep runs use sweep_scale; scale the counted cycles to it.
-        const double cycles = r && r->front().results[0].number("scale") != static_cast<double>(plan.scale)
-                                  ? compute_cycles * static_cast<double>(plan.sweep_scale) / static_cast<double>(plan.scale)
-                                  : compute_cycles;
+        // IA32_PMC1 counted the cycles of the sampled run itself.
+        const double cycles = median_of(r, [](const RunResult& x) { return result_field(x, "pmc1"); });
         s.sweep.push_back({hz, period, samples, cycles / period});
     }
     for (std::uint64_t ws : plan.working_sets) {

@@ -29,7 +29,7 @@ struct ShareRow {
 
 struct SweepPoint {
     std::uint32_t hz;
-    double period, samples, expected;  // expected: counted cycles / period
+    double period, samples, expected;  // expected: cycles counted alongside (PMC1) / period
 };
 
 struct WorkingSetPoint {
