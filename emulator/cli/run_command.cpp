@@ -5,6 +5,7 @@
 #include "boot/elf_image.h"
 #include "boot/pvh.h"
 #include "cli/commands.h"
+#include "cli/run_trace.h"
 #include "cli/run_json.h"
 #include "devices/console.h"
 #include "devices/vm_stop.h"
@@ -68,7 +69,7 @@ private:
     std::map<int, std::unique_ptr<PmcPool>> pools_;
 };
 
-vmm::VmConfig vm_config(const RunOptions& o, unsigned vm, PoolSet& pools) {
+vmm::VmConfig vm_config(const RunOptions& o, unsigned vm, PoolSet& pools, const RunTrace& tracing) {
     vmm::VmConfig c;
     c.name = "vm" + std::to_string(vm);
     c.mem_bytes = o.mem_mib << 20;
@@ -78,6 +79,8 @@ vmm::VmConfig vm_config(const RunOptions& o, unsigned vm, PoolSet& pools) {
     c.max_pmi_rate = o.max_pmi_rate;
     c.tick_hz = o.tick_hz;
     c.cmdline = o.cmdline();
+    c.vm_uid = vmm::make_vm_uid(vm);
+    c.guest_trace_dir = tracing.guest_dir(vm);
     // --pin lists host CPUs for the vCPU threads of all VMs in order.
     if (!o.pin_cpus.empty()) {
         for (unsigned i = 0; i < o.vcpus; ++i) {
@@ -112,10 +115,6 @@ int run_command(const RunOptions& o) {
     const vmm::ImageLimits limits{o.mem_mib << 20, vmm::kBootGdt, vmm::kBootDataEnd};
     auto image = vmm::read_guest_image(o.guest, limits);
     if (!image) return fail(dev::kStatusImageRejected, image.error().message);
-    if (!o.trace_dir.empty()) {
-        std::fprintf(stderr, "vpmu run: --trace %s: tracing is not implemented yet; no trace written\n",
-                     o.trace_dir.c_str());
-    }
 
     std::vector<std::unique_ptr<dev::ConsoleOutput>> consoles;
     for (unsigned k = 0; k < o.vms; ++k) {
@@ -129,10 +128,13 @@ int run_command(const RunOptions& o) {
     auto kvm = kvm::KvmSystem::open();
     if (!kvm) return fail(dev::kStatusVmFailed, kvm.error().message);
 
+    // Before the pools (their rotation threads trace) and the vCPU threads.
+    auto tracing = RunTrace::start(o.trace_dir, o.vms);
+    if (!tracing) return fail(dev::kStatusBadUsage, tracing.error().message);
     PoolSet pools(o.pool);  // outlives the VMs, whose vCPUs attach to it
     std::vector<std::unique_ptr<vmm::VirtualMachine>> vms;
     for (unsigned k = 0; k < o.vms; ++k) {
-        auto vm = vmm::VirtualMachine::create(*kvm, vm_config(o, k, pools), *image, std::move(consoles[k]));
+        auto vm = vmm::VirtualMachine::create(*kvm, vm_config(o, k, pools, *tracing), *image, std::move(consoles[k]));
         if (!vm) return fail(dev::kStatusVmFailed, "vm" + std::to_string(k) + ": " + vm.error().message);
         vms.push_back(std::move(*vm));
     }
@@ -144,6 +146,7 @@ int run_command(const RunOptions& o) {
     std::optional<std::chrono::duration<double>> timeout;
     if (o.timeout_seconds) timeout = std::chrono::duration<double>(*o.timeout_seconds);
     const auto reports = vmm::supervise(vms, timeout, signals->get());
+    const bool traced = tracing->finish(reports);
 
     int status = 0;
     for (const vmm::VmReport& r : reports) {
@@ -164,6 +167,7 @@ int run_command(const RunOptions& o) {
                                  : "raises #GP: host KVM lacks KVM_CAP_X86_USER_SPACE_RDPMC (kvm-patches/); "
                                    "guests read counters with RDMSR");
     }
+    if (!traced && status == 0) status = dev::kStatusVmFailed;
     return status;
 }
 

@@ -11,6 +11,7 @@ commands:
   run    boot a PVH guest with a virtual Intel architectural PMU
   bench  the overhead/accuracy experiments: workloads native vs VM vs vPMU
   info   show what a PMU spec exposes (CPUID leaf 0AH, PMU MSR map)
+  sync   align a guest's trace to its host's (the traces of run --trace)
   help   this text
 
 'vpmu COMMAND --help' describes a command.
@@ -49,7 +50,12 @@ options:
                    becomes FILE.vmK
   --timeout SEC    stop a guest still running after SEC seconds
   --console FILE   guest console to FILE instead of standard output
-  --trace DIR      write traces to DIR (accepted; tracing is not there yet)
+  --trace DIR      record CTF traces: DIR/host, the VMM's tracepoints (vCPU
+                   entry/exit with reason, PMU MSR accesses, counter bind/
+                   recall/rotate, overflows, PMI injection, sync exchanges),
+                   and DIR/guest, what the guest's tracer hands over, on the
+                   guest's own clock (DIR/guest.vmK with --vms); align them
+                   with 'vpmu sync --host DIR/host --guest DIR/guest ...'
   --stats          print exits per kind and VMM time on standard error
   --json FILE      write the same figures (per VM: exits per kind with VMM
                    time, MSR accesses per register, PMIs, tick stops; per

@@ -14,7 +14,8 @@
 //               a guest can tell it runs under this VMM
 //   1  tsc_khz  returns the guest TSC frequency in kHz (0 if unknown), so
 //               guests can turn RDTSC deltas into time
-// The trace work adds the sync events (vmsync_gh_guest/...) here.
+//   0x20-0x2f   tracing: trace_info, trace_sync (the vmsync_* exchange),
+//               trace_flush (the guest's trace buffers); vmm/guest_trace.h
 #pragma once
 
 #include <array>

@@ -2,6 +2,8 @@
 
 #include <cstring>
 
+#include "trace/tracepoints.h"
+
 namespace vpmu::vmm {
 namespace {
 
@@ -64,7 +66,7 @@ PmiRateLimit::Clock::duration PmiRateLimit::admit(Clock::time_point now) {
     return next - now;
 }
 
-Result<bool> deliver_pmi(kvm::Vm& vm, kvm::Vcpu& vcpu, PmiStats& stats) {
+Result<bool> deliver_pmi(kvm::Vm& vm, kvm::Vcpu& vcpu, PmiStats& stats, std::uint64_t global_status) {
     auto lapic = vcpu.get_lapic();
     if (!lapic) return lapic.error();
     const std::uint32_t lvtpc = lapic_register(*lapic, kLvtpcOffset);
@@ -88,6 +90,7 @@ Result<bool> deliver_pmi(kvm::Vm& vm, kvm::Vcpu& vcpu, PmiStats& stats) {
     if (action.kind == LvtpcAction::Kind::nmi) {
         if (auto ok = vcpu.nmi(); !ok) return ok.error();
         ++stats.nmi;
+        trace::tp::pmi_inject(vcpu.id(), true, 0, global_status);
         return true;
     }
     const std::uint32_t apic_id = lapic_register(*lapic, kApicIdOffset) >> 24;
@@ -96,6 +99,7 @@ Result<bool> deliver_pmi(kvm::Vm& vm, kvm::Vcpu& vcpu, PmiStats& stats) {
         return ok.error();
     }
     ++stats.vector;
+    trace::tp::pmi_inject(vcpu.id(), false, action.vector, global_status);
     return true;
 }
 

@@ -60,6 +60,7 @@ private:
 };
 
 // Delivers one PMI to `vcpu` as its LVTPC says; true when the guest got it.
-Result<bool> deliver_pmi(kvm::Vm& vm, kvm::Vcpu& vcpu, PmiStats& stats);
+// `global_status` goes into the pmi_inject tracepoint.
+Result<bool> deliver_pmi(kvm::Vm& vm, kvm::Vcpu& vcpu, PmiStats& stats, std::uint64_t global_status = 0);
 
 }  // namespace vpmu::vmm

@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "trace/tracepoints.h"
 #include "vpmu/hex.h"
 
 namespace vpmu::vmm {
@@ -31,23 +32,28 @@ ExitAction VcpuExitHandler::handle(const kvm::MsrExit& exit) {
         ++stats_.non_pmu_msr;
         ++counts.faults;
         exit.fault();
+        trace::tp::msr_access(ctx_.vcpu, exit.index.value, read ? 0 : exit.value(), !read, true);
         return Resume{};
     }
     if (read) {
-        if (auto value = vpmu_.rdmsr(exit.index)) {
+        const std::optional<std::uint64_t> value = vpmu_.rdmsr(exit.index);
+        if (value) {
             exit.reply(*value);
         } else {
             ++counts.faults;
             exit.fault();
         }
+        trace::tp::msr_access(ctx_.vcpu, exit.index.value, value.value_or(0), false, !value);
         return Resume{};
     }
-    if (vpmu_.wrmsr(exit.index, exit.value()) == Access::ok) {
+    const bool ok = vpmu_.wrmsr(exit.index, exit.value()) == Access::ok;
+    if (ok) {
         *exit.error = 0;
     } else {
         ++counts.faults;
         exit.fault();
     }
+    trace::tp::msr_access(ctx_.vcpu, exit.index.value, exit.value(), true, !ok);
     return Resume{};
 }
 

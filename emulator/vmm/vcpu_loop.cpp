@@ -12,7 +12,9 @@
 #include <thread>
 
 #include "boot/pvh.h"
+#include "trace/tracepoints.h"
 #include "vmm/exit_dispatch.h"
+#include "vmm/exit_trace.h"
 #include "vmm/guest_cpuid.h"
 #include "vmm/pmi.h"
 #include "vmm/single_step.h"
@@ -44,12 +46,24 @@ Result<void> pin_to_cpu(int cpu) {
     return {};
 }
 
+// The counter_overflow tracepoint for each counter the model saw wrap
+// since the last entry (on an MSR exit's fold or a backend overflow).
+void trace_overflows(unsigned vcpu, Vpmu& vpmu) {
+    std::uint64_t overflowed = vpmu.take_overflowed();
+    while (overflowed != 0) {
+        const auto counter = static_cast<std::uint32_t>(std::countr_zero(overflowed));
+        overflowed &= overflowed - 1;
+        trace::tp::counter_overflow(vcpu, counter, vpmu.global_status());
+    }
+}
+
 // Before VM-entry (SysOptic 4.4): fold the overflows the backend signalled
 // into the model and, if a PMI is due, deliver it through the LVTPC so the
 // guest takes it before executing anything further.
 Result<void> deliver_pmi_before_entry(kvm::Vm& vm, kvm::Vcpu& vcpu, Vpmu& vpmu, PmiRateLimit& limit,
                                       ExitStats& stats) {
     vpmu.collect_overflows();
+    if (trace::enabled()) [[unlikely]] trace_overflows(vcpu.id(), vpmu);
     if (std::uint64_t refused = vpmu.take_failed_counters()) {
         stats.counters_refused += static_cast<std::uint64_t>(std::popcount(refused));
     }
@@ -60,7 +74,7 @@ Result<void> deliver_pmi_before_entry(kvm::Vm& vm, kvm::Vcpu& vcpu, Vpmu& vpmu, 
             std::chrono::duration_cast<std::chrono::nanoseconds>(hold).count());
         std::this_thread::sleep_for(hold);
     }
-    auto delivered = deliver_pmi(vm, vcpu, stats.pmi);
+    auto delivered = deliver_pmi(vm, vcpu, stats.pmi, vpmu.global_status());
     if (!delivered) return delivered.error();
     if (*delivered) vpmu.on_pmi_delivered();
     return {};
@@ -114,6 +128,7 @@ void VirtualMachine::vcpu_thread(VcpuSlot& slot) {
 
 std::optional<dev::VmOutcome> VirtualMachine::run_vcpu(VcpuSlot& slot) {
     kvm::Vcpu& vcpu = slot.vcpu;
+    trace::bind_thread(static_cast<int>(vcpu.id()));  // this thread's host-trace stream is this vCPU's
     const std::string who = config_.name + " vcpu" + std::to_string(vcpu.id()) + ": ";
     const auto& pins = config_.pin_cpus;
     if (vcpu.id() < pins.size() && pins[vcpu.id()]) {
@@ -130,7 +145,7 @@ std::optional<dev::VmOutcome> VirtualMachine::run_vcpu(VcpuSlot& slot) {
     // With a pool, the model counts through this vCPU's client of it.
     std::unique_ptr<CounterBackend> pool_client;
     PmcPool* pool = vcpu.id() < config_.pools.size() ? config_.pools[vcpu.id()] : nullptr;
-    if (pool) pool_client = pool->attach(**backend);
+    if (pool) pool_client = pool->attach(**backend, {}, vcpu.id());
     CounterBackend& counters = pool_client ? *pool_client : **backend;
     Vpmu vpmu(counters);
     if (auto ok = configure_cpuid(vcpu, vpmu, counters, config_.pmu, supported_cpuid_); !ok) {
@@ -166,8 +181,16 @@ std::optional<dev::VmOutcome> VirtualMachine::run_vcpu(VcpuSlot& slot) {
             }
         }
         const auto entered = Clock::now();
+        // vmsync_hg_host after vpmu_vcpu_entry: the host→guest bound then
+        // never places guest events before the entry (trace/analysis.h).
+        trace::tp::vcpu_entry(vcpu.id());
+        tracer_.before_entry(vcpu.id());
         auto exit = vcpu.run();
         const auto exited = Clock::now();
+        if (trace::enabled() && exit) [[unlikely]] {
+            const ExitTraceFields fields = exit_trace_fields(*exit);
+            trace::tp::vcpu_exit(vcpu.id(), fields.reason, fields.info);
+        }
         slot.stats.run_ns += ns_between(entered, exited);
         if (!exit) {
             return dev::VmOutcome::failure(who + exit.error().message + " at rip=" + rip_text(vcpu));

@@ -85,7 +85,8 @@ VirtualMachine::VirtualMachine(VmConfig config, kvm::Vm vm, GuestMemory memory,
       console_(std::move(console)),
       uart_(*console_, [this](bool level) { (void)vm_.irq_line(dev::kCom1Irq, level); }),
       debug_exit_(stop_),
-      hypercall_(config_.vcpus) {}
+      hypercall_(config_.vcpus),
+      tracer_(config_.vm_uid, config_.vcpus, config_.guest_trace_dir) {}
 
 VirtualMachine::~VirtualMachine() {
     if (!joined_) {
@@ -128,6 +129,7 @@ Result<std::unique_ptr<VirtualMachine>> VirtualMachine::create(
 Result<void> VirtualMachine::setup_devices() {
     if (auto ok = bus_.add("uart16550", {dev::kCom1Port, dev::kUartPorts}, uart_); !ok) return ok;
     if (auto ok = bus_.add("debug-exit", {dev::kDebugExitPort, 1}, debug_exit_); !ok) return ok;
+    if (auto ok = tracer_.attach(hypercall_, memory_); !ok) return ok;
     return bus_.add("hypercall", {dev::kHypercallPort, dev::kHypercallPorts}, hypercall_);
 }
 
@@ -218,6 +220,8 @@ VmReport VirtualMachine::join() {
     }
     for (const auto& slot : vcpus_) report.stats.merge(slot->stats);
     report.hypercalls = hypercall_.stats();
+    (void)tracer_.close();  // an error stays in the stats' last_error
+    report.guest_trace = tracer_.stats();
     report.seconds = static_cast<double>(elapsed_ns_.load()) / 1e9;
     return report;
 }

@@ -27,6 +27,7 @@
 #include "devices/vm_stop.h"
 #include "kvm/kvm_system.h"
 #include "vmm/exit_stats.h"
+#include "vmm/guest_trace.h"
 #include "vmm/msr_filter.h"
 #include "vmm/vm_config.h"
 
@@ -41,6 +42,7 @@ struct VmReport {
     dev::VmOutcome outcome;
     ExitStats stats;  // all vCPUs merged
     std::vector<dev::HypercallDevice::CommandStats> hypercalls;
+    GuestTraceStats guest_trace;  // the sync exchanges and the guest's trace (--trace)
     double seconds = 0;  // from start() to the last vCPU's end
 };
 
@@ -107,6 +109,7 @@ private:
     dev::Uart16550 uart_;
     dev::DebugExit debug_exit_;
     dev::HypercallDevice hypercall_;
+    GuestTracer tracer_;
     dev::PortBus bus_;
     PmuMsrFilter msr_filter_;
 

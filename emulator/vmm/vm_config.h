@@ -26,6 +26,8 @@ struct VmConfig {
     std::uint32_t tick_hz = 0;            // --tick-hz: bare timer stops per second of vCPU time (0: none)
     std::uint32_t max_pmi_rate = 100000;  // PMIs per second per vCPU; 0: no limit (perf's default max sample rate)
     std::string cmdline;            // the guest's command line (hvm_start_info)
+    std::uint64_t vm_uid = 0;       // the sync events' vm_uid (vmm/guest_trace.h)
+    std::string guest_trace_dir;    // --trace: this VM's guest trace; empty: none written
 };
 
 }  // namespace vpmu::vmm

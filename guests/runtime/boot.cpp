@@ -70,6 +70,9 @@ void boot_info_init(uint32_t start_info_pa) {
 
 const BootInfo& boot_info() { return info; }
 
+uint64_t boot_tsc_value;  // the guest clock's zero (rt/clock.h)
+uint64_t boot_tsc() { return boot_tsc_value; }
+
 void* alloc(size_t bytes, size_t align) {
     uint64_t at = align_up(alloc_next, align);
     if (at + bytes > info.ram_end || at + bytes < at) {
@@ -84,6 +87,7 @@ void exit(int status) {
         printf("exit status %d out of range 0..%d\n", status, kExitFatal);
         status = kExitFatal;
     }
+    trace_at_exit();  // hands the guest trace's last events to the VMM
     outb(kDebugExitPort, uint8_t(status));
     // Nothing listens on the port: stop here (HLT does not reach the host).
     for (;;) __asm__ volatile("cli; hlt");
@@ -126,6 +130,7 @@ bool under_vpmu() { return hypercall(kHypercallPing) == kHypercallPingReply; }
 }  // namespace rt
 
 extern "C" [[noreturn]] void rt_boot(uint32_t start_info_pa) {
+    rt::boot_tsc_value = rt::rdtsc();
     for (auto* ctor = __init_array_start; ctor != __init_array_end; ++ctor) (*ctor)();
     rt::traps_init();
     rt::user_init();

@@ -13,6 +13,8 @@ void user_init();   // system-call gate handler
 // INT 0x80 at CPL3 that the host turned into #UD: run it as a system call.
 bool user_int80_as_ud(Frame& f);
 void boot_info_init(uint32_t start_info_pa);
+extern uint64_t boot_tsc_value;  // set first thing in rt_boot
+void trace_at_exit();            // trace.cpp: last flush of the guest trace
 
 }  // namespace rt
 

@@ -169,6 +169,25 @@ Result<TraceAnalysis> analyze_traces(const std::string& host_dir, const std::str
 
 void write_analysis_json(JsonWriter& json, const char* key, const TraceAnalysis& a) {
     json.begin_object(key);
+    write_analysis_members(json, a);
+    json.end_object();
+}
+
+Result<std::optional<std::int64_t>> first_vcpu_entry_ns(const std::string& host_dir) {
+    auto host = TraceReader::open(host_dir);
+    if (!host) return host.error();
+    for (;;) {
+        auto more = (*host)->next();
+        if (!more) return more.error();
+        if (!*more) return std::optional<std::int64_t>{};
+        bool running = false;
+        if (vcpu_transition((*host)->name(), running) && running) {
+            return std::optional<std::int64_t>{(*host)->timestamp_ns()};
+        }
+    }
+}
+
+void write_analysis_members(JsonWriter& json, const TraceAnalysis& a) {
     json.begin_object("placement");
     json.value("guest_events", a.placement.guest_events);
     json.value("misplaced", a.placement.misplaced);
@@ -181,7 +200,6 @@ void write_analysis_json(JsonWriter& json, const char* key, const TraceAnalysis&
     a.delay_hg.write_json(json, "host_to_guest");
     json.value("negative_guest_to_host", a.negative_gh);
     json.value("negative_host_to_guest", a.negative_hg);
-    json.end_object();
     json.end_object();
 }
 

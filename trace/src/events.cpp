@@ -25,7 +25,8 @@ TypePtr exit_reason_type() {
                                {"INTERNAL_ERROR", 17, 17},
                                {"SYSTEM_EVENT", 24, 24},
                                {"X86_RDMSR", 29, 29},
-                               {"X86_WRMSR", 30, 30}});
+                               {"X86_WRMSR", 30, 30},
+                               {"X86_RDPMC", 38, 38}});  // kvm-patches/0003
 }
 
 }  // namespace

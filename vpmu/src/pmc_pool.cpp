@@ -5,6 +5,9 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
+
+#include "trace/tracepoints.h"
 
 namespace vpmu {
 namespace {
@@ -36,6 +39,7 @@ struct PmcPool::Entry {
     CounterId id{0};
     bool started = false;
     bool bound = false;
+    int slot = -1;  // while bound: the slot number the tracepoints show
     bool multiplexed = false;
     CounterEvent event;
     std::uint64_t period = 0;   // events to overflow, as the model asked
@@ -53,8 +57,9 @@ struct PmcPool::Entry {
 
 class PmcPool::Client final : public CounterBackend {
 public:
-    Client(PmcPool& pool, CounterBackend& host, Clock clock)
-        : pool_(pool), host_(host), timing_(dynamic_cast<CounterTiming*>(&host)), clock_(std::move(clock)) {
+    Client(PmcPool& pool, CounterBackend& host, Clock clock, std::uint32_t owner)
+        : pool_(pool), host_(host), timing_(dynamic_cast<CounterTiming*>(&host)), clock_(std::move(clock)),
+          owner_(owner) {
         for (unsigned i = 0; i < entries_.size(); ++i) {
             entries_[i].owner = this;
             entries_[i].id = CounterId{i};
@@ -84,8 +89,10 @@ public:
                 return started;
             }
             e.bound = true;
+            e.slot = pool_.claim_slot();
             pool_.bound_.push_back(&e);
             ++pool_.stats_.binds;
+            trace::tp::pmc_bind(owner_, id.value, e.slot, period);
         } else {
             e.begin_multiplexing(clock_());
             pool_.waiting_.push_back(&e);
@@ -131,6 +138,7 @@ public:
 
     // Pool-side operations, called with the pool's mutex held.
     std::uint64_t now() const { return clock_(); }
+    std::uint32_t owner() const { return owner_; }
     CounterBackend& host() { return host_; }
     std::array<Entry, 64>& entries() { return entries_; }
 
@@ -165,6 +173,7 @@ private:
     CounterBackend& host_;
     CounterTiming* timing_;  // null when the host backend keeps no running time
     Clock clock_;
+    std::uint32_t owner_;
     std::array<Entry, 64> entries_;
     std::uint64_t dropped_ = 0;  // CounterId bits, until take_dropped()
     Error drop_reason_;
@@ -183,9 +192,16 @@ PmcPool::~PmcPool() {
     rotator_.join();
 }
 
-std::unique_ptr<CounterBackend> PmcPool::attach(CounterBackend& host, Clock clock) {
+std::unique_ptr<CounterBackend> PmcPool::attach(CounterBackend& host, Clock clock, std::uint32_t owner) {
     if (!clock) clock = thread_cpu_clock();
-    return std::make_unique<Client>(*this, host, std::move(clock));
+    return std::make_unique<Client>(*this, host, std::move(clock), owner);
+}
+
+// The lowest free slot number (bound_ never holds more than `slots` <= 64).
+int PmcPool::claim_slot() {
+    const int slot = std::countr_one(used_slots_);
+    if (slot < 64) used_slots_ |= std::uint64_t{1} << slot;
+    return slot;
 }
 
 void PmcPool::detach(Client& client) {
@@ -216,9 +232,11 @@ void PmcPool::bind(Entry& e) {
         return;
     }
     e.bound = true;
+    e.slot = claim_slot();
     e.running_since = now;
     bound_.push_back(&e);
     ++stats_.binds;
+    trace::tp::pmc_bind(owner.owner(), e.id.value, e.slot, host_period);
 }
 
 void PmcPool::release(Entry& e) {
@@ -230,6 +248,9 @@ void PmcPool::release(Entry& e) {
     } else {
         e.exact += events;
     }
+    trace::tp::pmc_recall(owner.owner(), e.id.value, e.slot, events);
+    if (e.slot >= 0 && e.slot < 64) used_slots_ &= ~(std::uint64_t{1} << e.slot);
+    e.slot = -1;
     e.bound = false;
     std::erase(bound_, &e);
     ++stats_.releases;
@@ -255,6 +276,8 @@ void PmcPool::rotate() {
     }
     fill_free_slots();
     ++stats_.rotations;
+    trace::tp::pmc_rotate(options_.slots, static_cast<std::uint32_t>(waiting_.size()),
+                          static_cast<std::uint32_t>(swaps));
 }
 
 void PmcPool::rotation_loop() {

@@ -352,6 +352,7 @@ void Vpmu::apply_events(CounterId id, std::uint64_t events) {
         // the counter's interrupt is enabled. Version 1 has no status MSR.
         if (config_.version >= 2) global_status_ |= id.bit();
         if (interrupt_enabled(id)) pmi_pending_ = true;
+        overflowed_ |= id.bit();
     }
     c.value = (c.value + events) & width_mask(id);
 }

@@ -15,6 +15,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 
 #include "trace/hull.h"
@@ -63,5 +64,15 @@ Result<TraceAnalysis> analyze_traces(const std::string& host_dir, const std::str
                                      std::uint64_t match_window = 4096);
 
 void write_analysis_json(JsonWriter& json, const char* key, const TraceAnalysis& a);
+// The same members, into an object the caller opened.
+void write_analysis_members(JsonWriter& json, const TraceAnalysis& a);
+
+// The host time (ns from the host clock's origin) of the first vCPU entry
+// in the host trace (vpmu_vcpu_entry, or LTTng's kvm_entry), or nullopt.
+// A guest whose clock counts from its boot (as vpmu's guests do) has no
+// raw-clock "before" to compare: the naive alignment is its zero at the
+// VM's first entry, and `vpmu sync` reports placement under that too. With
+// several VMs in one host trace this is the first VM's entry.
+Result<std::optional<std::int64_t>> first_vcpu_entry_ns(const std::string& host_dir);
 
 }  // namespace vpmu::trace

@@ -52,7 +52,8 @@ public:
 
     // A vCPU's view of the pool: counts through `host` (that vCPU's own
     // backend, which must outlive the client) while holding a slot.
-    std::unique_ptr<CounterBackend> attach(CounterBackend& host, Clock clock = {});
+    // `owner`: the vCPU index the pool's tracepoints give its counters.
+    std::unique_ptr<CounterBackend> attach(CounterBackend& host, Clock clock = {}, std::uint32_t owner = 0);
 
     // One rotation step: the counters bound longest give their slots to the
     // counters waiting longest. The rotation thread calls it every slice
@@ -69,6 +70,7 @@ private:
 
     void bind(Entry& e);
     void release(Entry& e);
+    int claim_slot();
     void fill_free_slots();
     void rotation_loop();
     void detach(Client& client);
@@ -76,6 +78,7 @@ private:
     Options options_;
     mutable std::mutex mutex_;
     std::deque<Entry*> bound_;    // oldest binding first
+    std::uint64_t used_slots_ = 0;  // slot numbers in use (bit i: slot i), for the tracepoints
     std::deque<Entry*> waiting_;  // longest waiting first
     Stats stats_;
     std::string last_error_;

@@ -12,6 +12,7 @@
 #include <array>
 #include <cstdint>
 #include <optional>
+#include <utility>
 
 #include "vpmu/backend.h"
 #include "vpmu/config.h"
@@ -104,6 +105,11 @@ public:
     // Which counters are counting right now (CounterId bits).
     std::uint64_t counting_mask() const { return counting_; }
 
+    // For the VMM's tracepoints: counters that overflowed since the last
+    // call (CounterId bits; cleared when read), and GLOBAL_STATUS as is.
+    std::uint64_t take_overflowed() { return std::exchange(overflowed_, 0); }
+    std::uint64_t global_status() const { return global_status_; }
+
 private:
     struct Counter {
         std::uint64_t value = 0;      // as of the last fold, within the width
@@ -157,6 +163,7 @@ private:
 
     std::uint64_t counting_ = 0;  // backend started, CounterId bits
     std::uint64_t failed_ = 0;
+    std::uint64_t overflowed_ = 0;  // since take_overflowed()
     Error last_backend_error_;
     bool pmi_pending_ = false;
 };
