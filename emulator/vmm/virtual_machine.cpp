@@ -152,7 +152,12 @@ Result<void> VirtualMachine::setup_vcpus() {
 Result<void> VirtualMachine::start() {
     install_kick_handler();
     done_fd_ = kvm::Fd(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
-    if (!done_fd_.valid()) return make_error(std::string("eventfd: ") + std::strerror(errno));
+    if (!done_fd_.valid()) {
+        // No vCPU ever runs: the stop carries the reason to join().
+        const std::string reason = std::string("cannot create the VM's done eventfd: ") + std::strerror(errno);
+        stop(dev::VmOutcome::failure(reason));
+        return make_error(reason);
+    }
     stop_.set_kick([this] { kick_all(); });
     started_ = std::chrono::steady_clock::now();
     running_ = static_cast<unsigned>(vcpus_.size());
