@@ -152,6 +152,12 @@ int run_command(const RunOptions& o) {
     for (const vmm::VmReport& r : reports) {
         if (!r.outcome.is_guest_exit()) std::fprintf(stderr, "vpmu run: %s\n", r.outcome.reason.c_str());
         if (status == 0) status = r.outcome.status;
+        // Counters the host would not back did not count: say so, whatever the status.
+        if (r.stats.counters_refused) {
+            std::fprintf(stderr, "vpmu run: %s: %llu counter starts refused, those counters did not count (%s)\n",
+                         r.name.c_str(), static_cast<unsigned long long>(r.stats.counters_refused),
+                         r.stats.refused_reason.c_str());
+        }
     }
     if (!o.json.empty()) {
         if (auto ok = write_text_file(o.json, run_report_json(reports, pools.reports())); !ok) {

@@ -34,6 +34,7 @@ void ExitStats::merge(const ExitStats& other) {
     rdpmc += other.rdpmc;
     rdpmc_faults += other.rdpmc_faults;
     counters_refused += other.counters_refused;
+    if (!other.refused_reason.empty()) refused_reason = other.refused_reason;
     ticks += other.ticks;
 }
 
@@ -94,6 +95,7 @@ std::string format_exit_stats(const ExitStats& s) {
            static_cast<unsigned long long>(s.unclaimed_io),
            static_cast<unsigned long long>(s.non_pmu_msr),
            static_cast<unsigned long long>(s.counters_refused));
+    if (!s.refused_reason.empty()) out += "  last counter refusal: " + s.refused_reason + "\n";
     return out;
 }
 

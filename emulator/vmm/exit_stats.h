@@ -34,6 +34,7 @@ struct ExitStats {
     PmiStats pmi;
     std::uint64_t rdpmc = 0, rdpmc_faults = 0;  // RDPMC exits (kvm-patches hosts only)
     std::uint64_t counters_refused = 0;  // counter starts the backend refused (the counter stays stopped)
+    std::string refused_reason;          // the backend's reason for the last one
     std::uint64_t ticks = 0;             // --tick-hz timer expiries (each one an interrupted exit)
 
     void record_exit(std::size_t kind, std::uint64_t vmm_ns);

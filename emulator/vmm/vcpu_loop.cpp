@@ -66,6 +66,7 @@ Result<void> deliver_pmi_before_entry(kvm::Vm& vm, kvm::Vcpu& vcpu, Vpmu& vpmu, 
     if (trace::enabled()) [[unlikely]] trace_overflows(vcpu.id(), vpmu);
     if (std::uint64_t refused = vpmu.take_failed_counters()) {
         stats.counters_refused += static_cast<std::uint64_t>(std::popcount(refused));
+        stats.refused_reason = vpmu.last_backend_error().message;
     }
     if (!vpmu.take_pmi()) return {};
     if (const auto hold = limit.admit(Clock::now()); hold.count() > 0) {
