@@ -82,6 +82,10 @@ std::string format_exit_stats(const ExitStats& s) {
            static_cast<unsigned long long>(s.pmi.delivered()), static_cast<unsigned long long>(s.pmi.nmi),
            static_cast<unsigned long long>(s.pmi.vector), static_cast<unsigned long long>(s.pmi.masked),
            static_cast<unsigned long long>(s.pmi.unsupported));
+    if (s.pmi.injected) {
+        append(out, "  PMI injection in the VMM: mean %.2f us, max %.2f us (KVM_RUN return to re-entry)\n",
+               us(s.pmi.inject_ns) / static_cast<double>(s.pmi.injected), us(s.pmi.inject_max_ns));
+    }
     if (s.rdpmc) {
         append(out, "  RDPMC exits: %llu, %llu answered #GP\n", static_cast<unsigned long long>(s.rdpmc),
                static_cast<unsigned long long>(s.rdpmc_faults));

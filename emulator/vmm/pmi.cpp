@@ -1,5 +1,6 @@
 #include "vmm/pmi.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "trace/tracepoints.h"
@@ -36,6 +37,12 @@ void set_lapic_register(kvm_lapic_state& lapic, unsigned offset, std::uint32_t v
     std::memcpy(lapic.regs + offset, &value, sizeof value);
 }
 
+void PmiStats::record_injection(std::uint64_t ns) {
+    ++injected;
+    inject_ns += ns;
+    inject_max_ns = std::max(inject_max_ns, ns);
+}
+
 void PmiStats::merge(const PmiStats& o) {
     nmi += o.nmi;
     vector += o.vector;
@@ -43,6 +50,9 @@ void PmiStats::merge(const PmiStats& o) {
     unsupported += o.unsupported;
     throttled += o.throttled;
     throttled_ns += o.throttled_ns;
+    injected += o.injected;
+    inject_ns += o.inject_ns;
+    inject_max_ns = std::max(inject_max_ns, o.inject_max_ns);
 }
 
 PmiRateLimit::PmiRateLimit(std::uint32_t max_per_second)

@@ -40,8 +40,13 @@ struct PmiStats {
     std::uint64_t unsupported = 0;  // LVTPC in a mode a PMI cannot use (SMI, INIT, ExtINT, vector < 16)
     std::uint64_t throttled = 0;    // held back by the rate limit
     std::uint64_t throttled_ns = 0;
+    // The VMM's share of PMI latency: from the KVM_RUN return after which a
+    // PMI was found due (the overflow signal's EINTR, or the exit whose MSR
+    // access folded the overflow) to the KVM_RUN that enters with it.
+    std::uint64_t injected = 0, inject_ns = 0, inject_max_ns = 0;
 
     std::uint64_t delivered() const { return nmi + vector; }
+    void record_injection(std::uint64_t ns);
     void merge(const PmiStats& o);
 };
 

@@ -59,8 +59,8 @@ void trace_overflows(unsigned vcpu, Vpmu& vpmu) {
 
 // Before VM-entry (SysOptic 4.4): fold the overflows the backend signalled
 // into the model and, if a PMI is due, deliver it through the LVTPC so the
-// guest takes it before executing anything further.
-Result<void> deliver_pmi_before_entry(kvm::Vm& vm, kvm::Vcpu& vcpu, Vpmu& vpmu, PmiRateLimit& limit,
+// guest takes it before executing anything further. True when it did.
+Result<bool> deliver_pmi_before_entry(kvm::Vm& vm, kvm::Vcpu& vcpu, Vpmu& vpmu, PmiRateLimit& limit,
                                       ExitStats& stats) {
     vpmu.collect_overflows();
     if (trace::enabled()) [[unlikely]] trace_overflows(vcpu.id(), vpmu);
@@ -68,7 +68,7 @@ Result<void> deliver_pmi_before_entry(kvm::Vm& vm, kvm::Vcpu& vcpu, Vpmu& vpmu, 
         stats.counters_refused += static_cast<std::uint64_t>(std::popcount(refused));
         stats.refused_reason = vpmu.last_backend_error().message;
     }
-    if (!vpmu.take_pmi()) return {};
+    if (!vpmu.take_pmi()) return false;
     if (const auto hold = limit.admit(Clock::now()); hold.count() > 0) {
         ++stats.pmi.throttled;
         stats.pmi.throttled_ns += static_cast<std::uint64_t>(
@@ -78,7 +78,7 @@ Result<void> deliver_pmi_before_entry(kvm::Vm& vm, kvm::Vcpu& vcpu, Vpmu& vpmu, 
     auto delivered = deliver_pmi(vm, vcpu, stats.pmi, vpmu.global_status());
     if (!delivered) return delivered.error();
     if (*delivered) vpmu.on_pmi_delivered();
-    return {};
+    return *delivered;
 }
 
 // CPUID for this vCPU, and the model configured from the very leaf 0AH the
@@ -172,16 +172,17 @@ std::optional<dev::VmOutcome> VirtualMachine::run_vcpu(VcpuSlot& slot) {
     PmiRateLimit pmi_limit(config_.max_pmi_rate);
     std::optional<SingleStepper> stepper;
     if (auto* precise = dynamic_cast<PreciseBackend*>(backend->get())) stepper.emplace(vcpu, memory_, *precise);
+    std::optional<Clock::time_point> last_exit;
     while (!stop_.requested()) {
-        if (auto ok = deliver_pmi_before_entry(vm_, vcpu, vpmu, pmi_limit, slot.stats); !ok) {
-            return dev::VmOutcome::failure(who + "PMI delivery: " + ok.error().message);
-        }
+        auto pmi = deliver_pmi_before_entry(vm_, vcpu, vpmu, pmi_limit, slot.stats);
+        if (!pmi) return dev::VmOutcome::failure(who + "PMI delivery: " + pmi.error().message);
         if (stepper) {
             if (auto ok = stepper->before_entry(); !ok) {
                 return dev::VmOutcome::failure(who + "single-step: " + ok.error().message);
             }
         }
         const auto entered = Clock::now();
+        if (*pmi && last_exit) slot.stats.pmi.record_injection(ns_between(*last_exit, entered));
         // vmsync_hg_host after vpmu_vcpu_entry: the host→guest bound then
         // never places guest events before the entry (trace/analysis.h).
         trace::tp::vcpu_entry(vcpu.id());
@@ -192,6 +193,7 @@ std::optional<dev::VmOutcome> VirtualMachine::run_vcpu(VcpuSlot& slot) {
             const ExitTraceFields fields = exit_trace_fields(*exit);
             trace::tp::vcpu_exit(vcpu.id(), fields.reason, fields.info);
         }
+        last_exit = exited;
         slot.stats.run_ns += ns_between(entered, exited);
         if (!exit) {
             return dev::VmOutcome::failure(who + exit.error().message + " at rip=" + rip_text(vcpu));
