@@ -1,5 +1,22 @@
 #include "devices/hypercall.h"
 
+#include <time.h>
+
+namespace vpmu::dev {
+namespace {
+
+// The calling thread's CPU time in microseconds, modulo 2^32. Device
+// handlers run on the vCPU thread that made the access.
+std::uint32_t thread_cpu_us() {
+    timespec ts{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    const auto us = static_cast<std::uint64_t>(ts.tv_sec) * 1000000u + static_cast<std::uint64_t>(ts.tv_nsec) / 1000u;
+    return static_cast<std::uint32_t>(us);
+}
+
+}  // namespace
+}  // namespace vpmu::dev
+
 namespace vpmu::dev {
 
 HypercallDevice::HypercallDevice(unsigned vcpus)
@@ -9,6 +26,7 @@ HypercallDevice::HypercallDevice(unsigned vcpus)
                       [](const HypercallArgs&) { return kHypercallPingReply; });
     (void)add_command(hypercall::kTscKhz, "tsc_khz",
                       [this](const HypercallArgs&) { return tsc_khz_; });
+    (void)add_command(hypercall::kCpuUs, "cpu_us", [](const HypercallArgs&) { return thread_cpu_us(); });
 }
 
 Result<void> HypercallDevice::add_command(std::uint32_t number, std::string name,

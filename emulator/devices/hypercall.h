@@ -14,6 +14,10 @@
 //               a guest can tell it runs under this VMM
 //   1  tsc_khz  returns the guest TSC frequency in kHz (0 if unknown), so
 //               guests can turn RDTSC deltas into time
+//   2  cpu_us   returns the host CPU time of the calling vCPU's thread in
+//               microseconds, modulo 2^32: how long this vCPU really ran
+//               (what the time backend's cycles count), next to the TSC's
+//               wall time
 //   0x20-0x2f   tracing: trace_info, trace_sync (the vmsync_* exchange),
 //               trace_flush (the guest's trace buffers); vmm/guest_trace.h
 #pragma once
@@ -38,6 +42,7 @@ inline constexpr std::uint32_t kHypercallPingReply = 0x554d5056;  // "VPMU"
 namespace hypercall {
 inline constexpr std::uint32_t kPing = 0;
 inline constexpr std::uint32_t kTscKhz = 1;
+inline constexpr std::uint32_t kCpuUs = 2;
 }  // namespace hypercall
 
 struct HypercallArgs {

@@ -85,6 +85,32 @@ TEST(Hypercall, PingAndTscKhz) {
     EXPECT_EQ(in32(hc, 0), 2'600'000u);
 }
 
+// cpu_us is the calling thread's CPU time in microseconds: it advances by
+// what this thread burns (20 ms of its CPU clock here; 1 ms of slack for
+// the reads around it) and not by sleeping.
+TEST(Hypercall, CpuUsIsTheCallingThreadsCpuTime) {
+    HypercallDevice hc(1);
+    auto cpu_us = [&] {
+        out32(hc, 0, hypercall::kCpuUs);
+        return in32(hc, 0);
+    };
+    auto thread_ns = [] {
+        timespec ts{};
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+        return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+    };
+    const std::uint32_t before = cpu_us();
+    const std::int64_t burn_until = thread_ns() + 20'000'000;
+    while (thread_ns() < burn_until) {
+    }
+    const std::uint32_t burnt = cpu_us() - before;
+    EXPECT_GE(burnt, 20'000u);
+    EXPECT_LE(burnt, 21'000u);
+    const std::uint32_t asleep_from = cpu_us();
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    EXPECT_LT(cpu_us() - asleep_from, 5'000u) << "sleeping costs no CPU time";
+}
+
 TEST(Hypercall, UnknownCommandsAnswerAllOnesAndAreCounted) {
     HypercallDevice hc(1);
     out32(hc, 0, 0x7777);
