@@ -50,6 +50,8 @@ Pmu read_pmu();
 uint64_t spin(uint64_t iterations);
 // Guest TSC frequency from the VMM's hypercall (0 when unknown).
 uint64_t tsc_khz();
+// The VMM's cpu_us hypercall: this vCPU thread's host CPU time in µs, mod 2^32.
+inline constexpr uint32_t kHypercallCpuUs = 2;
 
 int run_cycles(const Pmu& p);
 int run_exact(const Pmu& p);

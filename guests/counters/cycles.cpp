@@ -7,10 +7,12 @@
 //   windows=R  (default 5)   iters=N  loop turns per window (default 2e8,
 //              ~0.1 s natively)
 //
-// Prints `window n=I tsc=T pmc0=C ... fix1=C fix2=C` (deltas over the
-// window; TSC read before the first and after the last counter read, so
-// every counter's window lies inside the TSC's) and `end pmc0=V ...` (the
-// raw values after the last window). With the PMU off, or N=0 and no
+// Prints `window n=I tsc=T cpu=U pmc0=C ... fix1=C fix2=C`, deltas over
+// the window: T in TSC ticks, U the vCPU thread's host CPU time in µs (the
+// cpu_us hypercall), C in counts. The reads nest -- TSC, CPU time, the
+// counters, the loop, the counters, CPU time, TSC -- so each counter's
+// window lies inside the CPU-time window, which lies inside the TSC's. Then
+// `end pmc0=V ...`: the raw values after the last window. With the PMU off, or N=0 and no
 // fixed, only the TSC is measured: the same workload with no counter.
 #include "counters.h"
 #include "rt/rt.h"
@@ -71,11 +73,14 @@ int run_cycles(const Pmu& p) {
     uint64_t before[kMaxCounters], after[kMaxCounters];
     for (uint64_t w = 0; w < windows; ++w) {
         const uint64_t t0 = rt::rdtsc();
+        const uint32_t cpu0 = rt::hypercall(kHypercallCpuUs);
         read_all(counters, n, before);
         rt::user_run(spin, iters);
         read_all(counters, n, after);
+        const uint32_t cpu1 = rt::hypercall(kHypercallCpuUs);
         const uint64_t t1 = rt::rdtsc();
-        rt::printf("window n=%lu tsc=%lu", static_cast<unsigned long>(w), static_cast<unsigned long>(t1 - t0));
+        rt::printf("window n=%lu tsc=%lu cpu=%u", static_cast<unsigned long>(w), static_cast<unsigned long>(t1 - t0),
+                   cpu1 - cpu0);
         for (unsigned i = 0; i < n; ++i) {
             rt::printf(" %s=%lu", counters[i].name,
                        static_cast<unsigned long>((after[i] - before[i]) & counters[i].mask));
