@@ -65,10 +65,15 @@ Result<RetiredInstruction> SingleStepper::inspect_next_instruction() {
     if (entering_user_ && !insn.user_mode) {
         // The last step returned to user mode, yet the vCPU is back in the
         // kernel: its user code ran without single-step exits (PVM does not
-        // single-step CPL3). Counting on would pass a wrong count off as real.
-        return make_error("guest user-mode code ran without single-step exits (this host's KVM does not "
-                          "single-step CPL3): the precise backend cannot count user-mode instructions here; "
-                          "count with EVTSEL.USR=0 or use a VMX/SVM host");
+        // single-step CPL3), and so did the first kernel instruction after
+        // the entry from user mode (the next exit comes after it). That
+        // breaks OS-only counters too: counting on would pass a wrong count
+        // off as real.
+        return make_error("guest user-mode code ran while a single-stepped counter was enabled, and this host's "
+                          "KVM does not single-step CPL3 (user code, and the first kernel instruction after each "
+                          "entry from it, run without step exits): the precise backend cannot count exactly across "
+                          "user code here, whatever the counter's USR/OS bits; stop instruction and branch counters "
+                          "before running user code, or use a VMX/SVM host");
     }
     entering_user_ = !insn.user_mode && returns_to_user(std::span(bytes.data(), n), regs->rsp);
     return insn;

@@ -6,9 +6,13 @@
 // exactly the N-th event and its PMI is injected before the next one.
 //
 // On PVM hosts single-stepping reaches guest kernel code only: user code
-// runs without debug exits. The stepper notices (a return to CPL3 followed
-// by a step back in the kernel) and fails the run with that reason rather
-// than report user-mode counts that miss instructions.
+// runs without debug exits, and so does the first kernel instruction after
+// each entry from user mode (measured: after an IRETQ to CPL3 the next step
+// exit comes with RIP past the first instruction of the exception stub).
+// The stepper notices (a return to CPL3 followed by a step back in the
+// kernel) and fails the run with that reason rather than report counts
+// that miss instructions -- user-mode ones, or that kernel one, which an
+// OS-only counter would miss too.
 #pragma once
 
 #include <array>
