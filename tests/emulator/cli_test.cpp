@@ -52,6 +52,18 @@ TEST(Cli, RunUsageErrorsExit125WithOneLine) {
     for (const auto& [args, needle] : cases) expect_one_line_failure(run_vpmu(args), 125, needle);
 }
 
+// Pool sizes and PMI rates outside their ranges are usage errors, before
+// any VM exists, with the option named.
+TEST(Cli, AbsurdPoolAndPmiRateAreUsage) {
+    for (const std::string pool : {"0", "65", "-1", "2x", "", "99999999999999999999999"}) {
+        expect_one_line_failure(run_vpmu({"run", "--pool", pool, BRINGUP64_GUEST}), 125, "--pool");
+    }
+    expect_one_line_failure(run_vpmu({"run", "--pool=0", BRINGUP64_GUEST}), 125, "--pool");
+    for (const std::string rate : {"-5", "10000001", "fast"}) {
+        expect_one_line_failure(run_vpmu({"run", "--max-pmi-rate", rate, BRINGUP64_GUEST}), 125, "--max-pmi-rate");
+    }
+}
+
 TEST(Cli, OverlongGuestCommandLineIsUsage) {
     expect_one_line_failure(run_vpmu({"run", "g.elf", "--", std::string(5000, 'x')}), 125,
                             "command line");
