@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <thread>
 #include <vector>
 
 #include "vpmu/fake_backend.h"
@@ -78,6 +80,36 @@ struct Insn {
     std::vector<std::uint8_t> bytes;
     bool branch;
 };
+
+// Under a PMC pool the rotation thread starts and stops stepped counters
+// while the vCPU thread retires instructions into the others: no overflow
+// and no count of the untouched counter may be lost to the interleaving.
+TEST(PreciseBackendTest, RotationOnAnotherThreadLosesNoOverflowOrCount) {
+    PreciseBackend backend(nullptr);
+    std::atomic<bool> done{false}, rotating{false};
+    std::thread rotation([&] {
+        rotating = true;
+        while (!done.load(std::memory_order_relaxed)) {
+            (void)backend.start(kPmc1, kInstructions, 1);
+            (void)backend.stop(kPmc1);
+        }
+    });
+    while (!rotating) std::this_thread::yield();
+    constexpr int kRounds = 300000;
+    int lost_overflows = 0, wrong_counts = 0;
+    for (int round = 0; round < kRounds; ++round) {
+        (void)backend.stop(kPmc0);
+        ASSERT_TRUE(backend.start(kPmc0, kInstructions, 2).ok());
+        backend.retire({false, false});
+        backend.retire({false, false});
+        if (!(backend.take_overflows() & kPmc0.bit())) ++lost_overflows;
+        if (backend.read(kPmc0) != 2) ++wrong_counts;
+    }
+    done = true;
+    rotation.join();
+    EXPECT_EQ(lost_overflows, 0) << "of " << kRounds;
+    EXPECT_EQ(wrong_counts, 0) << "of " << kRounds;
+}
 
 TEST(BranchDecoderTest, RecognisesBranchesThroughPrefixes) {
     const Insn cases[] = {

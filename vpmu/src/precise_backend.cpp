@@ -11,6 +11,7 @@ constexpr std::uint32_t kSteppedEvents =
 PreciseBackend::PreciseBackend(std::unique_ptr<CounterBackend> fallback) : fallback_(std::move(fallback)) {}
 
 std::uint32_t PreciseBackend::unavailable_events() const {
+    std::lock_guard lock(mutex_);
     std::uint32_t fallback = fallback_ ? fallback_->unavailable_events() : 0xFF;
     return fallback & ~kSteppedEvents;
 }
@@ -20,6 +21,7 @@ bool PreciseBackend::stepped_event(const CounterEvent& event) {
 }
 
 Result<void> PreciseBackend::start(CounterId id, const CounterEvent& event, std::uint64_t period) {
+    std::lock_guard lock(mutex_);
     if (!stepped_event(event)) {
         if (!fallback_) return make_error("precise backend: only instructions and branches are counted");
         return fallback_->start(id, event, period);
@@ -32,11 +34,13 @@ Result<void> PreciseBackend::start(CounterId id, const CounterEvent& event, std:
 }
 
 std::uint64_t PreciseBackend::read(CounterId id) {
+    std::lock_guard lock(mutex_);
     if (stepped_running_ & id.bit()) return stepped_[id.value].count;
     return fallback_ ? fallback_->read(id) : 0;
 }
 
 std::uint64_t PreciseBackend::stop(CounterId id) {
+    std::lock_guard lock(mutex_);
     if (stepped_running_ & id.bit()) {
         stepped_running_ &= ~id.bit();
         overflowed_ &= ~id.bit();
@@ -47,6 +51,7 @@ std::uint64_t PreciseBackend::stop(CounterId id) {
 }
 
 std::uint64_t PreciseBackend::take_overflows() {
+    std::lock_guard lock(mutex_);
     std::uint64_t overflowed = overflowed_;
     overflowed_ = 0;
     if (fallback_) overflowed |= fallback_->take_overflows();
@@ -54,10 +59,22 @@ std::uint64_t PreciseBackend::take_overflows() {
 }
 
 std::uint64_t PreciseBackend::take_dropped(Error& reason) {
+    std::lock_guard lock(mutex_);
     return fallback_ ? fallback_->take_dropped(reason) : 0;
 }
 
+bool PreciseBackend::wants_single_step() const {
+    std::lock_guard lock(mutex_);
+    return stepped_running_ != 0;
+}
+
+std::uint64_t PreciseBackend::steps() const {
+    std::lock_guard lock(mutex_);
+    return steps_;
+}
+
 void PreciseBackend::retire(const RetiredInstruction& instruction) {
+    std::lock_guard lock(mutex_);
     ++steps_;
     for (std::uint64_t mask = stepped_running_; mask; mask &= mask - 1) {
         unsigned bit = static_cast<unsigned>(__builtin_ctzll(mask));

@@ -5,12 +5,15 @@
 //
 // The VMM asks wants_single_step() before each KVM_RUN, single-steps while
 // it is true, and reports every retired instruction with retire(). Events
-// the steps cannot count (cycles) go to a fallback backend.
+// the steps cannot count (cycles) go to a fallback backend. Every member
+// locks: under a PMC pool the rotation thread starts and stops counters
+// while the vCPU thread retires instructions.
 #pragma once
 
 #include <array>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <span>
 
 #include "vpmu/backend.h"
@@ -35,11 +38,11 @@ public:
     std::uint64_t take_dropped(Error& reason) override;
 
     // True while some stepped counter runs: the VMM must single-step.
-    bool wants_single_step() const { return stepped_running_ != 0; }
+    bool wants_single_step() const;
     void retire(const RetiredInstruction& instruction);
 
     // Instructions retired through retire() since creation.
-    std::uint64_t steps() const { return steps_; }
+    std::uint64_t steps() const;
 
 private:
     struct Stepped {
@@ -52,6 +55,7 @@ private:
     };
     static bool stepped_event(const CounterEvent& event);
 
+    mutable std::mutex mutex_;  // guards everything below, and the calls into fallback_
     std::unique_ptr<CounterBackend> fallback_;
     std::array<Stepped, 64> stepped_{};
     std::uint64_t stepped_running_ = 0;  // CounterId bits
