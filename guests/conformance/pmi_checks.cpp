@@ -99,6 +99,77 @@ void check_masked_lvtpc(const Pmu& p) {
     rt::lvtpc_unmask();
 }
 
+// IA32_DEBUGCTL.FREEZE_PERFMON_ON_PMI (SDM Vol. 3B 18.4.7 / 21.2.4): the
+// PMI freezes the counters. Before version 4 the processor clears
+// IA32_PERF_GLOBAL_CTRL ("legacy freeze"); from version 4 it sets
+// GLOBAL_STATUS.CTR_Frz (bit 59) and leaves GLOBAL_CTRL alone, and the
+// handler unfreezes by writing CTR_Frz to GLOBAL_STATUS_RESET. Either way
+// the counter stands still from the PMI until software unfreezes it.
+constexpr uint64_t kFreezePerfmonOnPmi = 1u << 12;
+constexpr uint64_t kCtrFrz = uint64_t(1) << 59;
+
+struct FreezeSeen {
+    uint64_t status, global_ctrl, pmc0;
+};
+FreezeSeen g_freeze;
+
+void on_pmi_freeze(rt::Frame&) {
+    if (g_seen.count == 0) {
+        g_freeze.status = rd(msr::kGlobalStatus).value;
+        g_freeze.global_ctrl = rd(msr::kGlobalCtrl).value;
+        g_freeze.pmc0 = rd(msr::kPmc0).value;
+    }
+    g_seen.count = g_seen.count + 1;  // EVTSEL0 stays enabled: the freeze must stop it
+}
+
+uint64_t spin_for(uint64_t n) {
+    for (uint64_t i = 0; i < n; ++i) __asm__ volatile("" ::: "memory");
+    return n;
+}
+
+void check_freeze_on_pmi(const Pmu& p) {
+    if (p.version < 2) {
+        rt::tap::skip("no IA32_DEBUGCTL.FREEZE_PERFMON_ON_PMI before version 2", "freeze on PMI");
+        return;
+    }
+    const bool v4 = p.version >= 4;
+    rt::set_pmi_handler(on_pmi_freeze, kPmiVector);
+    g_seen = PmiSeen{};
+    g_freeze = FreezeSeen{};
+    setup_write(msr::kDebugCtl, kFreezePerfmonOnPmi);
+    setup_write(msr::kPmc0, (0 - kPeriod) & 0xFFFFFFFFu);
+    setup_write(msr::kGlobalCtrl, p.gp_bits());
+    setup_write(msr::kPerfEvtSel0, kCycles | evtsel::kUsr | evtsel::kOs | evtsel::kInt | evtsel::kEn);
+    rt::user_run(spin_until_pmi, 4000000000ull);
+    rt::user_run(spin_for, 2000000);  // ~1 ms of user work after the PMI
+    const uint64_t after = rd(msr::kPmc0).value;
+    rt::tap::eq(g_seen.count, 1, "one PMI with FREEZE_PERFMON_ON_PMI (the frozen counter cannot overflow again)");
+    rt::tap::eq(g_freeze.status & 1, 1, "GLOBAL_STATUS bit 0 is set in the frozen handler");
+    if (v4) {
+        rt::tap::eq(g_freeze.status & kCtrFrz, kCtrFrz, "v4+: the PMI sets GLOBAL_STATUS.CTR_Frz");
+        rt::tap::eq(g_freeze.global_ctrl, p.gp_bits(), "v4+: the freeze leaves GLOBAL_CTRL alone");
+    } else {
+        rt::tap::eq(g_freeze.global_ctrl, 0, "v2/v3: the PMI clears GLOBAL_CTRL (legacy freeze)");
+    }
+    rt::tap::eq(after, g_freeze.pmc0, "IA32_PMC0 stands still from the PMI on, through later user work");
+    // Unfreeze as a handler would, and ack the overflow.
+    if (v4) {
+        setup_write(msr::kGlobalOvfCtrl, 1 | kCtrFrz);  // GLOBAL_STATUS_RESET
+        expect_read(msr::kGlobalStatus, 0, "v4+: STATUS_RESET clears CTR_Frz and the overflow bit");
+    } else {
+        setup_write(msr::kGlobalCtrl, p.gp_bits());
+        setup_write(msr::kGlobalOvfCtrl, 1);
+    }
+    rt::user_run(spin_for, 2000000);
+    const uint64_t resumed = rd(msr::kPmc0).value;
+    rt::tap::ok(resumed > after, "IA32_PMC0 counts again once unfrozen (%lu -> %lu)", static_cast<unsigned long>(after),
+                static_cast<unsigned long>(resumed));
+    setup_write(msr::kPerfEvtSel0, 0);
+    setup_write(msr::kDebugCtl, 0);
+    setup_write(msr::kGlobalOvfCtrl, 1);
+    rt::lvtpc_unmask();
+}
+
 extern "C" void precise_probe(uint64_t evtsel);
 extern "C" char precise_sled[];
 
@@ -158,6 +229,7 @@ void check_pmi(const Pmu& p) {
     check_delivery(p, kPmiVector, "fixed vector 0xF0");
     check_delivery(p, 0, "NMI");
     check_masked_lvtpc(p);
+    check_freeze_on_pmi(p);
     if (rt::cmdline_flag("precise")) {
         rt::irq_enable();  // the PMI interrupts kernel code here
         check_precise_pmi(p);

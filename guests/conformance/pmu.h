@@ -20,6 +20,7 @@ inline constexpr uint32_t kGlobalOvfCtrl = 0x390;  // renamed GLOBAL_STATUS_RESE
 inline constexpr uint32_t kGlobalStatusSet = 0x391;
 inline constexpr uint32_t kGlobalInUse = 0x392;
 inline constexpr uint32_t kAPmc0 = 0x4C1;  // IA32_A_PMC0..7
+inline constexpr uint32_t kDebugCtl = 0x1D9;  // IA32_DEBUGCTL (bit 12 FREEZE_PERFMON_ON_PMI)
 // Eight GP and four fixed counters have architectural MSR addresses.
 inline constexpr unsigned kMaxGp = 8;
 inline constexpr unsigned kMaxFixed = 4;
