@@ -120,13 +120,20 @@ std::string render(const XyChart& c) {
     auto px = [&](double x) { return kLeft + plot_w * (tx(x) - x_lo) / (x_hi - x_lo); };
     auto py = [&](double y) { return kTop + plot_h * (y_hi - ty(y)) / (y_hi - y_lo); };
     std::string out = header(c.title, c.y_label);
-    for (double t : ticks(y_lo, y_hi)) {
+    // Log axes get decades only.
+    auto axis_ticks = [](double lo, double hi, bool log) {
+        if (!log || std::floor(hi) - std::ceil(lo) < 1) return ticks(lo, hi);
+        std::vector<double> out;
+        for (double t = std::ceil(lo); t <= hi; t += 1) out.push_back(t);
+        return out;
+    };
+    for (double t : axis_ticks(y_lo, y_hi, c.log_y)) {
         const double y = kTop + plot_h * (y_hi - t) / (y_hi - y_lo);
         out += fmt("<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#ddd\"/>"
                    "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">%g</text>\n",
                    kLeft, kLeft + plot_w, y, y, kLeft - 6, y + 4, c.log_y ? std::pow(10, t) : t);
     }
-    for (double t : ticks(x_lo, x_hi)) {
+    for (double t : axis_ticks(x_lo, x_hi, c.log_x)) {
         const double x = kLeft + plot_w * (t - x_lo) / (x_hi - x_lo);
         out += fmt("<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#ddd\"/>"
                    "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%g</text>\n",
