@@ -123,9 +123,9 @@ std::string render(const XyChart& c) {
     // Log axes get decades only.
     auto axis_ticks = [](double lo, double hi, bool log) {
         if (!log || std::floor(hi) - std::ceil(lo) < 1) return ticks(lo, hi);
-        std::vector<double> out;
-        for (double t = std::ceil(lo); t <= hi; t += 1) out.push_back(t);
-        return out;
+        std::vector<double> decades;
+        for (double t = std::ceil(lo); t <= hi; t += 1) decades.push_back(t);
+        return decades;
     };
     for (double t : axis_ticks(y_lo, y_hi, c.log_y)) {
         const double y = kTop + plot_h * (y_hi - t) / (y_hi - y_lo);
