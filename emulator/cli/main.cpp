@@ -51,6 +51,6 @@ int main(int argc, char** argv) {
         return 0;
     }
     const std::string message = command.empty() ? "no command given" : "unknown command '" + command + "'";
-    std::fprintf(stderr, "vpmu: %s (commands: run, info, bench; see 'vpmu --help')\n", message.c_str());
+    std::fprintf(stderr, "vpmu: %s (commands: run, info, bench, sync; see 'vpmu --help')\n", message.c_str());
     return dev::kStatusBadUsage;
 }

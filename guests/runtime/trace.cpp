@@ -91,6 +91,10 @@ uint64_t flush_kernel(uint64_t) {
 // CPL0: one exchange. The VMM takes cnt from ARG0 before the OUT to CMD
 // exits, so vmsync_gh_guest's timestamp is read between the two OUTs.
 uint64_t sync_kernel(uint64_t) {
+    // Room for both records first: a flush between the two RDTSCs would
+    // only widen the exchange, and kernel code does not flush implicitly.
+    BufferHeader* h = current();
+    if (h->count + 2 > h->capacity) flush_kernel(0);
     const uint32_t k = next_cnt;
     next_cnt += 2;
     outl(kArgPort, k);
@@ -100,7 +104,7 @@ uint64_t sync_kernel(uint64_t) {
     put(reserve(), sent, kEventSyncGh, k, uid);
     put(reserve(), received, kEventSyncHg, k + 1, uid);
     ++totals.syncs;
-    BufferHeader* h = current();
+    h = current();
     if (h->count >= h->capacity / 2) flush_kernel(0);
     return 0;
 }
@@ -125,7 +129,7 @@ BufferHeader* make_buffer(uint32_t records) {
 
 bool init(const Options& options) {
     if (on) return true;
-    if (cpl() != 0 || options.records == 0) return false;
+    if (cpl() != 0 || options.records < 4) return false;  // a sync exchange needs room for two
     if (!under_vpmu()) return false;
     const uint32_t flags = hypercall(kHypercallTraceInfo, 2);
     if (flags == 0xffffffffu) return false;  // a VMM without the trace commands
