@@ -10,10 +10,15 @@
 // somewhere inside that exit -- and spins in a user task until the handler
 // has run. The handler's first instruction that does work reads the TSC
 // (`handler`). With cycles counted at the TSC rate (the time backend), the
-// counter wraps P ticks after it started, so the latency lies in
-// [handler - armed_hi - P, handler - armed_lo - P]. Prints
-// `pmi n=I period=P armed_lo=A armed_hi=B handler=H user=0|1`, or
-// `pmi n=I missed=1` when no PMI came within the spin limit.
+// counter wraps P ticks of vCPU run time after it started, so if the vCPU
+// thread was not preempted the latency lies in
+// [handler - armed_hi - P, handler - armed_lo - P]. To tell, the vCPU
+// thread's CPU time (cpu_us hypercall) is read before arming (`cpu_armed`)
+// and in the handler after the TSC (`cpu_handler`): wall time minus CPU
+// time between them is the time it did not run. Prints
+// `pmi n=I period=P armed_lo=A armed_hi=B handler=H cpu_armed=U
+// cpu_handler=U user=0|1`, or `pmi n=I missed=1` when no PMI came within
+// the spin limit.
 #include "counters.h"
 #include "rt/rt.h"
 
@@ -21,6 +26,7 @@ namespace ctr {
 namespace {
 
 volatile uint64_t g_handler_tsc;
+volatile uint32_t g_handler_cpu;
 volatile bool g_seen;
 volatile bool g_from_user;
 
@@ -28,6 +34,7 @@ void on_pmi(rt::Frame& frame) {
     const uint64_t now = rt::rdtsc();
     if (!g_seen) {
         g_handler_tsc = now;
+        g_handler_cpu = rt::hypercall(kHypercallCpuUs);
         g_from_user = frame.from_user();
     }
     g_seen = true;
@@ -59,6 +66,7 @@ int run_pmi_latency(const Pmu& p) {
         rt::lvtpc_unmask();  // the last delivery masked it
         rt::wrmsr(msr::kPerfEvtSel0, evtsel);
         rt::wrmsr(msr::kPmc0, (0 - period) & 0xFFFFFFFFu);  // legacy write sign-extends bit 31
+        const uint32_t cpu_armed = rt::hypercall(kHypercallCpuUs);
         const uint64_t armed_lo = rt::rdtsc();
         rt::wrmsr(msr::kPerfEvtSel0, evtsel | evtsel::kEn);
         const uint64_t armed_hi = rt::rdtsc();
@@ -69,10 +77,11 @@ int run_pmi_latency(const Pmu& p) {
             rt::printf("pmi n=%lu missed=1\n", static_cast<unsigned long>(r));
             continue;
         }
-        rt::printf("pmi n=%lu period=%lu armed_lo=%lu armed_hi=%lu handler=%lu user=%d\n",
+        rt::printf("pmi n=%lu period=%lu armed_lo=%lu armed_hi=%lu handler=%lu cpu_armed=%u cpu_handler=%u user=%d\n",
                    static_cast<unsigned long>(r), static_cast<unsigned long>(period),
                    static_cast<unsigned long>(armed_lo), static_cast<unsigned long>(armed_hi),
-                   static_cast<unsigned long>(g_handler_tsc), g_from_user ? 1 : 0);
+                   static_cast<unsigned long>(g_handler_tsc), cpu_armed, static_cast<uint32_t>(g_handler_cpu),
+                   g_from_user ? 1 : 0);
     }
     rt::wrmsr(msr::kGlobalCtrl, 0);
     return 0;
