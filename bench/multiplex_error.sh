@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# Multiplexing error: how far perf-style scaled estimates of counters that
+# share too few physical slots land from the truth, next to the same
+# counters unmultiplexed.
+#
+#   bench/multiplex_error.sh [--runs R] [--json FILE] [--build DIR]
+#
+# Time backend: the counters guest (mode=cycles, 4 windows of 2e8 loop
+# turns) with 8 GP + 2 fixed counters on cycles, once on --pool 2 (each
+# bound ~1/5 of the time) and once without a pool. The truth per window
+# is the vCPU thread's CPU time (cpu_us hypercall) x the TSC kHz; the
+# error of a counter in a window is estimate / truth - 1.
+#
+# Precise backend: mode=exact (a CPL0 loop of exactly 2N+4 instructions
+# and N branches, N = 3000) with its 4 stepped counters on --pool 2; the
+# error is against those exact counts. (Shorter loops in the same run are
+# left out: a counter that never got a slot before the loop ended reads
+# 0, as a perf count with time_running = 0 would.)
+#
+# Prints, over R runs (default 3), the median and the largest |error| of
+# each case, and JSON with --json.
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+runs=3 json="" build="$root/build"
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --runs) runs=$2; shift 2 ;;
+    --json) json=$2; shift 2 ;;
+    --build) build=$2; shift 2 ;;
+    -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
+    *) echo "multiplex_error: unknown argument '$1'" >&2; exit 125 ;;
+  esac
+done
+vpmu="$build/emulator/vpmu"
+guest="$build/guests/counters.elf"
+for f in "$vpmu" "$guest"; do
+  [ -e "$f" ] || { echo "multiplex_error: $f is missing; build first" >&2; exit 1; }
+done
+
+samples=$(mktemp) log=$(mktemp)
+trap 'rm -f "$samples" "$log"' EXIT
+run() {  # run CASE VPMU-ARGS... -- GUEST-ARGS...
+  local case=$1; shift
+  if ! "$vpmu" run --timeout 120 "$@" >"$log" 2>&1; then
+    echo "multiplex_error: the $case run failed:" >&2; cat "$log" >&2; exit 1
+  fi
+}
+for ((r = 0; r < runs; r++)); do
+  for pool in 2 none; do
+    case_name=time-pool$pool
+    pool_args=(--pool 2)
+    [ "$pool" = none ] && pool_args=()
+    run "$case_name" --backend time --pmu version=2,gp=8 "${pool_args[@]}" "$guest" -- \
+      mode=cycles gp=8 fixed=1 windows=4 iters=200000000
+    awk -v c="$case_name" '
+      function val(k,   i, kv) { for (i = 2; i <= NF; i++) { split($i, kv, "="); if (kv[1] == k) return kv[2] } return "" }
+      /^pmu / { khz = val("tsc_khz") }
+      /^window / {
+        truth = val("cpu") * khz / 1000
+        for (i = 2; i <= NF; i++) if ($i ~ /^(pmc|fix)/) { split($i, kv, "="); printf "%s %.6f\n", c, kv[2] / truth - 1 }
+      }' "$log" >>"$samples"
+  done
+  run precise-pool2 --backend precise --pmu version=2 --pool 2 "$guest" -- mode=exact
+  awk '
+    function val(k,   i, kv) { for (i = 2; i <= NF; i++) { split($i, kv, "="); if (kv[1] == k) return kv[2] } return "" }
+    /^exact / && val("n") == 3000 {
+      n = val("n")
+      printf "precise-pool2 %.6f\nprecise-pool2 %.6f\nprecise-pool2 %.6f\n", val("pmc0") / (2 * n + 4) - 1,
+             val("fix0") / (2 * n + 4) - 1, val("pmc1") / n - 1
+    }' "$log" >>"$samples"
+done
+
+stat() {  # median and max of |error| for a case, in percent
+  grep "^$1 " "$samples" | awk '{e = $2 < 0 ? -$2 : $2; print e * 100}' | sort -g |
+    awk '{a[NR]=$1} END {m = (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2; printf "%.3f %.3f %d", m, a[NR], NR}'
+}
+read -r tm_med tm_max tm_n <<<"$(stat time-pool2)"
+read -r tu_med tu_max tu_n <<<"$(stat time-poolnone)"
+read -r pm_med pm_max pm_n <<<"$(stat precise-pool2)"
+printf "%d runs; |estimate / truth - 1|, median and max, in percent\n" "$runs"
+printf "time backend, 10 counters on 2 slots:  median %s%%, max %s%% (%s counter-windows)\n" "$tm_med" "$tm_max" "$tm_n"
+printf "time backend, 10 counters, no pool:    median %s%%, max %s%% (%s counter-windows)\n" "$tu_med" "$tu_max" "$tu_n"
+printf "precise backend, 4 counters on 2 slots: median %s%%, max %s%% (%s counts of a 6004-instruction loop)\n" \
+  "$pm_med" "$pm_max" "$pm_n"
+if [ -n "$json" ]; then
+  printf '{"runs": %d, "time_multiplexed_median_pct": %s, "time_multiplexed_max_pct": %s, "time_unmultiplexed_median_pct": %s, "time_unmultiplexed_max_pct": %s, "precise_multiplexed_median_pct": %s, "precise_multiplexed_max_pct": %s}\n' \
+    "$runs" "$tm_med" "$tm_max" "$tu_med" "$tu_max" "$pm_med" "$pm_max" >"$json"
+fi
