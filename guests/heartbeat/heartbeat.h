@@ -16,9 +16,21 @@ struct Plan {
     uint64_t item_ns;       // mean length of one work item
 };
 
+// Exchange round trips (rt::trace::last_exchange_ticks), in guest ns:
+// 10 ns buckets up to 50 µs, the rest in the last one.
+struct ExchangeTimes {
+    static constexpr uint32_t kBucketNs = 10;
+    static constexpr uint32_t kBuckets = 5000;
+    uint64_t count = 0, sum_ns = 0, min_ns = ~uint64_t(0);
+    uint32_t histogram[kBuckets] = {};
+    void add(uint64_t ns);
+    uint64_t percentile(uint32_t p) const;  // bucket middle, p in 0..100
+};
+
 struct Outcome {
     uint64_t items = 0;
     uint64_t checksum = 0;  // keeps the work from being optimized away
+    ExchangeTimes exchanges;
 };
 
 // The user task: `arg` points at a Plan, the result at an Outcome.

@@ -27,6 +27,25 @@ uint64_t work_until(uint64_t until, uint64_t seed) {
 
 }  // namespace
 
+void ExchangeTimes::add(uint64_t ns) {
+    ++count;
+    sum_ns += ns;
+    if (ns < min_ns) min_ns = ns;
+    const uint64_t b = ns / kBucketNs;
+    ++histogram[b < kBuckets ? b : kBuckets - 1];
+}
+
+uint64_t ExchangeTimes::percentile(uint32_t p) const {
+    if (count == 0) return 0;
+    const uint64_t rank = (count * p + 99) / 100;
+    uint64_t seen = 0;
+    for (uint32_t b = 0; b < kBuckets; ++b) {
+        seen += histogram[b];
+        if (seen >= rank && seen != 0) return uint64_t(b) * kBucketNs + kBucketNs / 2;
+    }
+    return uint64_t(kBuckets) * kBucketNs;
+}
+
 uint64_t run_work(uint64_t task_io) {
     auto& io = *reinterpret_cast<TaskIo*>(uintptr_t(task_io));
     const Plan& plan = io.plan;
@@ -37,6 +56,7 @@ uint64_t run_work(uint64_t task_io) {
     for (uint64_t now = start; now < end; now = rt::clock_ns()) {
         if (plan.sync_period_ns != 0 && now >= next_sync) {
             rt::trace::sync();
+            io.outcome.exchanges.add(rt::clock_ticks_to_ns(rt::trace::last_exchange_ticks()));
             next_sync += plan.sync_period_ns;
             if (next_sync < now) next_sync = now + plan.sync_period_ns;  // fell behind: do not burst
         }

@@ -18,6 +18,7 @@ bool on;
 bool recording;
 uint64_t uid;
 uint32_t next_cnt;
+uint64_t last_exchange;
 Stats totals;
 
 Record* records_of(BufferHeader* h) { return reinterpret_cast<Record*>(h + 1); }
@@ -101,6 +102,7 @@ uint64_t sync_kernel(uint64_t) {
     const uint64_t sent = rdtsc();
     outl(kHypercallPort, kHypercallTraceSync);
     const uint64_t received = rdtsc();
+    last_exchange = received - sent;
     put(reserve(), sent, kEventSyncGh, k, uid);
     put(reserve(), received, kEventSyncHg, k + 1, uid);
     ++totals.syncs;
@@ -168,6 +170,7 @@ void flush() {
 }
 
 Stats stats() { return totals; }
+uint64_t last_exchange_ticks() { return last_exchange; }
 
 }  // namespace rt::trace
 

@@ -50,6 +50,10 @@ inline uint64_t clock_ns_from_tsc(uint64_t tsc) {
     return uint64_t(product >> 32);
 }
 uint64_t clock_ns();
+// A TSC interval in guest ns.
+inline uint64_t clock_ticks_to_ns(uint64_t ticks) {
+    return uint64_t(((unsigned __int128)ticks * clock_calibration().mult) >> 32);
+}
 
 // "apic" / "vmm" / "none"; and the reverse (none for unknown text).
 const char* clock_source_name(ClockSource source);

@@ -103,6 +103,10 @@ void sample(uint64_t ip, uint32_t counter);
 void sync();
 // Hands the active buffer to the VMM; kernel or task. Not from handlers.
 void flush();
+// TSC ticks between the two RDTSCs of the last exchange: one exit's round
+// trip as the guest sees it (the VMM's handling, the tracepoints, KVM and
+// the emulated OUT), for benchmarks.
+uint64_t last_exchange_ticks();
 
 struct Stats {
     uint64_t events = 0;   // recorded and handed over (or still in a buffer)
