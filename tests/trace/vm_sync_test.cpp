@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <fstream>
 #include <initializer_list>
+#include <set>
 #include <sstream>
 #include <string>
 
@@ -247,6 +248,36 @@ TEST_F(VmSyncTest, TraceDirectoriesAreReplacedAndForeignFilesRefused) {
     EXPECT_EQ(refused.status, 125) << refused.err;
     EXPECT_NE(refused.err.find("notes.txt"), std::string::npos) << refused.err;
     EXPECT_TRUE(fs::exists(traces + "/host/notes.txt"));
+}
+
+// Two VMs in one host trace: each guest synchronizes against its own
+// vm_uid's exchanges, and placement counts only its own vCPU thread's
+// entries and exits (the other VM's exits would otherwise misplace it).
+TEST_F(VmSyncTest, EachOfTwoVmsSynchronizesAgainstItsOwnVcpuThread) {
+    TempDir dir;
+    const std::string traces = dir / "run";
+    const auto run = run_vpmu({"run", "--vms", "2", "--trace", traces, VPMU_HEARTBEAT_GUEST, "--", "hz=1000", "ms=700"}, 60);
+    ASSERT_EQ(run.status, 0) << run.out << run.err;
+    EXPECT_FALSE(fs::exists(traces + "/guest"));
+    std::set<std::string> zeros;
+    for (const char* vm : {"guest.vm0", "guest.vm1"}) {
+        SCOPED_TRACE(vm);
+        const std::string json_path = dir / (std::string(vm) + ".json");
+        const auto sync = run_vpmu({"sync", "--host", traces + "/host", "--guest", traces + "/" + vm, "--out",
+                                    dir / (std::string(vm) + ".merged"), "--json", json_path});
+        ASSERT_EQ(sync.status, 0) << sync.err;
+        const std::string json = test::read_text(json_path);
+        const std::string quality = json_string(json, {"quality"});
+        EXPECT_TRUE(quality == "accurate" || quality == "approximate") << quality;
+        EXPECT_GT(json_number(json, {"pairs", "guest_to_host"}), 0);
+        EXPECT_EQ(json_number(json, {"unmatched", "host"}), 0);
+        EXPECT_GT(json_number(json, {"unmatched", "other_vm_host"}), 0);  // the other VM's exchanges
+        EXPECT_EQ(json_number(json, {"placement_host_threads"}), 1);
+        EXPECT_GT(json_number(json, {"after_sync", "placement", "guest_events"}), 0);
+        EXPECT_EQ(json_number(json, {"after_sync", "placement", "misplaced"}), 0) << sync.err;
+        zeros.insert(json_raw(json, {"before_sync_boot_aligned", "guest_zero_at_host_ns"}));
+    }
+    EXPECT_EQ(zeros.size(), 2u) << "each VM's own first entry";
 }
 
 TEST_F(VmSyncTest, AGuestWithoutTracerLeavesAHostTraceOnly) {

@@ -84,6 +84,14 @@ bool vcpu_transition(std::string_view name, bool& running) {
     return false;
 }
 
+// Whether the current host event's thread is one of `threads` (all are
+// when there is no filter).
+bool on_threads(const TraceReader& r, const std::set<std::int64_t>* threads) {
+    if (!threads || threads->empty()) return true;
+    const auto tid = r.packet_int("tid");
+    return tid && threads->count(*tid) != 0;
+}
+
 std::int64_t vcpu_of(const TraceReader& r, bool guest) {
     if (guest) {
         if (auto c = r.packet_int("cpu_id")) return *c;
@@ -96,7 +104,8 @@ std::int64_t vcpu_of(const TraceReader& r, bool guest) {
 }  // namespace
 
 Result<TraceAnalysis> analyze_traces(const std::string& host_dir, const std::string& guest_dir,
-                                     const ClockLine& t, bool pair_delays, std::uint64_t match_window) {
+                                     const ClockLine& t, bool pair_delays, std::uint64_t match_window,
+                                     const std::set<std::int64_t>* host_threads) {
     auto host = TraceReader::open(host_dir);
     if (!host) return host.error();
     auto guest = TraceReader::open(guest_dir);
@@ -137,7 +146,7 @@ Result<TraceAnalysis> analyze_traces(const std::string& host_dir, const std::str
         if (take_host) {
             host_started = true;
             bool running;
-            if (vcpu_transition(r.name(), running)) {
+            if (vcpu_transition(r.name(), running) && on_threads(r, host_threads)) {
                 const auto v = static_cast<std::size_t>(std::max<std::int64_t>(0, vcpu_of(r, false)));
                 if (v < 4096) {
                     if (v >= vcpus.size()) vcpus.resize(v + 1, VcpuState::Unknown);
@@ -173,7 +182,26 @@ void write_analysis_json(JsonWriter& json, const char* key, const TraceAnalysis&
     json.end_object();
 }
 
-Result<std::optional<std::int64_t>> first_vcpu_entry_ns(const std::string& host_dir) {
+Result<std::set<std::int64_t>> host_threads_of(const std::string& host_dir,
+                                               const std::set<std::uint64_t>& vm_uids) {
+    auto host = TraceReader::open(host_dir);
+    if (!host) return host.error();
+    std::set<std::int64_t> threads;
+    for (;;) {
+        auto more = (*host)->next();
+        if (!more) return more.error();
+        if (!*more) return threads;
+        SyncDirection d;
+        bool guest_side = false;
+        if (!sync_event_kind((*host)->name(), d, guest_side) || guest_side) continue;
+        const auto uid = (*host)->field_uint("vm_uid");
+        const auto tid = (*host)->packet_int("tid");
+        if (uid && tid && vm_uids.count(*uid)) threads.insert(*tid);
+    }
+}
+
+Result<std::optional<std::int64_t>> first_vcpu_entry_ns(const std::string& host_dir,
+                                                        const std::set<std::int64_t>* host_threads) {
     auto host = TraceReader::open(host_dir);
     if (!host) return host.error();
     for (;;) {
@@ -181,7 +209,7 @@ Result<std::optional<std::int64_t>> first_vcpu_entry_ns(const std::string& host_
         if (!more) return more.error();
         if (!*more) return std::optional<std::int64_t>{};
         bool running = false;
-        if (vcpu_transition((*host)->name(), running) && running) {
+        if (vcpu_transition((*host)->name(), running) && running && on_threads(**host, host_threads)) {
             return std::optional<std::int64_t>{(*host)->timestamp_ns()};
         }
     }

@@ -88,19 +88,25 @@ int run_sync_command(const std::vector<std::string>& args) {
         std::fprintf(stderr, "vpmu sync: %s\n", merged.error().message.c_str());
         return kStatusError;
     }
-    auto before = analyze_traces(a.host, a.guest, ClockLine{}, false, a.options.match_window);
+    // This VM's vCPU threads, when the host trace holds several VMs.
+    auto threads = host_threads_of(a.host, report->match.vm_uids);
+    if (!threads) {
+        std::fprintf(stderr, "vpmu sync: %s\n", threads.error().message.c_str());
+        return kStatusError;
+    }
+    auto before = analyze_traces(a.host, a.guest, ClockLine{}, false, a.options.match_window, &*threads);
     if (!before) {
         std::fprintf(stderr, "vpmu sync: %s\n", before.error().message.c_str());
         return kStatusError;
     }
-    auto after = analyze_traces(a.host, a.guest, transform, true, a.options.match_window);
+    auto after = analyze_traces(a.host, a.guest, transform, true, a.options.match_window, &*threads);
     if (!after) {
         std::fprintf(stderr, "vpmu sync: %s\n", after.error().message.c_str());
         return kStatusError;
     }
     // Naive alignment without synchronization: the guest clock's zero at
     // the VM's first entry (analysis.h, first_vcpu_entry_ns).
-    auto first_entry = first_vcpu_entry_ns(a.host);
+    auto first_entry = first_vcpu_entry_ns(a.host, &*threads);
     if (!first_entry) {
         std::fprintf(stderr, "vpmu sync: %s\n", first_entry.error().message.c_str());
         return kStatusError;
@@ -109,7 +115,7 @@ int run_sync_command(const std::vector<std::string>& args) {
     if (*first_entry) {
         ClockLine zero_at_entry;
         zero_at_entry.y_ref = **first_entry;
-        auto analysis = analyze_traces(a.host, a.guest, zero_at_entry, false, a.options.match_window);
+        auto analysis = analyze_traces(a.host, a.guest, zero_at_entry, false, a.options.match_window, &*threads);
         if (!analysis) {
             std::fprintf(stderr, "vpmu sync: %s\n", analysis.error().message.c_str());
             return kStatusError;
@@ -127,6 +133,8 @@ int run_sync_command(const std::vector<std::string>& args) {
     json.value("clamped_events", merged->clamped);
     json.value("unsupported_fields", merged->unsupported_fields);
     json.end_object();
+    // Placement counts the vCPU entries/exits of these host threads only (0: all).
+    json.value("placement_host_threads", static_cast<std::uint64_t>(threads->size()));
     write_analysis_json(json, "before_sync", *before);
     if (boot_aligned) {
         json.begin_object("before_sync_boot_aligned");

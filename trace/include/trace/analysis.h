@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 
 #include "trace/hull.h"
@@ -59,9 +60,18 @@ struct TraceAnalysis {
     std::uint64_t negative_gh = 0, negative_hg = 0;  // causality violations
 };
 
+// `host_threads`: when given and not empty, only vCPU entries/exits of
+// these host threads (packet context `tid`) count: the VM's own vCPU
+// threads when one host trace holds several VMs (host_threads_of).
 Result<TraceAnalysis> analyze_traces(const std::string& host_dir, const std::string& guest_dir,
                                      const ClockLine& guest_to_host, bool pair_delays = true,
-                                     std::uint64_t match_window = 4096);
+                                     std::uint64_t match_window = 4096,
+                                     const std::set<std::int64_t>* host_threads = nullptr);
+
+// The host threads (packet context `tid`) that emitted host sync events of
+// these VMs: in vpmu's host traces, the vCPU threads of those VMs. Empty
+// when the trace's streams carry no `tid`.
+Result<std::set<std::int64_t>> host_threads_of(const std::string& host_dir, const std::set<std::uint64_t>& vm_uids);
 
 void write_analysis_json(JsonWriter& json, const char* key, const TraceAnalysis& a);
 // The same members, into an object the caller opened.
@@ -72,7 +82,8 @@ void write_analysis_members(JsonWriter& json, const TraceAnalysis& a);
 // A guest whose clock counts from its boot (as vpmu's guests do) has no
 // raw-clock "before" to compare: the naive alignment is its zero at the
 // VM's first entry, and `vpmu sync` reports placement under that too. With
-// several VMs in one host trace this is the first VM's entry.
-Result<std::optional<std::int64_t>> first_vcpu_entry_ns(const std::string& host_dir);
+// several VMs in one host trace, pass the VM's threads (host_threads_of).
+Result<std::optional<std::int64_t>> first_vcpu_entry_ns(const std::string& host_dir,
+                                                        const std::set<std::int64_t>* host_threads = nullptr);
 
 }  // namespace vpmu::trace
