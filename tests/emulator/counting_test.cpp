@@ -111,6 +111,40 @@ double run_time_cycles(const Record& window, std::uint64_t khz) {
     return static_cast<double>(window.at("cpu")) * static_cast<double>(khz) / 1000.0;
 }
 
+// Steal time: this host is itself a KVM guest with paravirtual steal
+// accounting, so time its hypervisor takes from the vCPU thread's CPU is in
+// perf's task-clock -- and so in the time backend's cycles -- but not in
+// the scheduler's CPU time that cpu_us reports. It only ever raises cycles
+// above that truth, in bursts (one window of ~400 read +3.9% while the
+// host was loaded). So a counter's ratio to its vCPU's run time, window
+// by window, must never fall below 1 - tolerance, never rise above
+// 1 + kStealSlack, and have its median within the tolerance. (A counter
+// that saw other threads' cycles would read far above: see the sharing
+// test.)
+constexpr double kStealSlack = 0.10;
+
+void expect_tracks_run_time(const std::vector<double>& ratios, double tolerance, const std::string& what) {
+    ASSERT_FALSE(ratios.empty()) << what;
+    for (std::size_t i = 0; i < ratios.size(); ++i) {
+        EXPECT_GE(ratios[i], 1.0 - tolerance) << what << ", window " << i;
+        EXPECT_LE(ratios[i], 1.0 + kStealSlack) << what << ", window " << i;
+    }
+    std::vector<double> sorted = ratios;
+    std::sort(sorted.begin(), sorted.end());
+    EXPECT_NEAR(sorted[sorted.size() / 2], 1.0, tolerance) << what << ": median over the windows";
+}
+
+// counted / run-time cycles per window, for every counter of the windows.
+std::map<std::string, std::vector<double>> run_time_ratios(const std::vector<Record>& windows, std::uint64_t khz) {
+    std::map<std::string, std::vector<double>> ratios;
+    for (const Record& w : windows) {
+        for (const std::string& key : counter_keys(w)) {
+            ratios[key].push_back(static_cast<double>(w.at(key)) / run_time_cycles(w, khz));
+        }
+    }
+    return ratios;
+}
+
 std::vector<std::string> counters_run(std::vector<std::string> vpmu_args, const std::vector<std::string>& guest) {
     std::vector<std::string> args{"run", "--timeout", "60"};
     args.insert(args.end(), vpmu_args.begin(), vpmu_args.end());
@@ -196,14 +230,13 @@ TEST_F(Counting, PreciseBackendFailsWithItsReasonRatherThanStepOverUserCode) {
 
 // Cycles are the vCPU thread's task-clock x the guest TSC kHz, so over a
 // window they must equal the thread's CPU time (cpu_us) x kHz. Tolerance
-// +-2%: perf's task-clock and the scheduler's CPU time differ by the host
-// interrupt time charged to one and not the other (a few 0.1%), the
-// counter window is shorter than the CPU-time window by a few MSR-read
-// exits (~10 us each in a ~50 ms window), and cpu_us has 1 us steps;
-// measured here: 0.996..1.004, on a loaded host too (where CPU time was
-// 45% of wall time). Cycles can never exceed the wall-clock TSC window
-// (the thread cannot run longer than that); 0.5% covers the TSC kHz
-// calibration.
+// 2%: the counter window is shorter than the CPU-time window by a few
+// MSR-read exits (~10 us each in a ~50 ms window), cpu_us has 1 us steps,
+// and the two clocks differ by host steal time (above, which only raises
+// cycles); measured here: 0.996..1.004 in nearly every window, on a loaded
+// host too (where CPU time was 45% of wall time). Cycles can never exceed
+// the wall-clock TSC window (the thread cannot run longer than that); 0.5%
+// covers the TSC kHz calibration.
 TEST_F(Counting, TimeBackendCyclesTrackVcpuRunTime) {
     const ProcessResult r = run_counters({"--backend", "time", "--pmu", "version=2"},
                                          {"mode=cycles", "gp=2", "fixed=1", "windows=5", "iters=100000000"});
@@ -215,13 +248,13 @@ TEST_F(Counting, TimeBackendCyclesTrackVcpuRunTime) {
     ASSERT_EQ(windows.size(), 5u) << r.out;
     for (const Record& w : windows) {
         ASSERT_EQ(counter_keys(w).size(), 4u) << "pmc0 pmc1 fix1 fix2: " << r.out;
-        const double truth = run_time_cycles(w, khz);
         for (const std::string& key : counter_keys(w)) {
-            const double counted = static_cast<double>(w.at(key));
-            EXPECT_NEAR(counted / truth, 1.0, 0.02) << key << " in window " << w.at("n") << ": " << counted
-                                                     << " cycles, vCPU ran " << truth;
-            EXPECT_LE(counted, 1.005 * static_cast<double>(w.at("tsc"))) << key << " counted more than wall time";
+            EXPECT_LE(static_cast<double>(w.at(key)), 1.005 * static_cast<double>(w.at("tsc")))
+                << key << " counted more than wall time in window " << w.at("n");
         }
+    }
+    for (const auto& [key, ratios] : run_time_ratios(windows, khz)) {
+        expect_tracks_run_time(ratios, 0.02, key + " / vCPU run time\n" + r.out);
     }
 }
 
@@ -230,13 +263,14 @@ TEST_F(Counting, TimeBackendCyclesTrackVcpuRunTime) {
 // The workload is steady (a dec/jnz loop) and, under the time backend,
 // every counter's true value over a window is the same: the vCPU's run
 // time x kHz, against which the unmultiplexed counters above land within
-// 2%. Stated error for the estimates: 3%. Why it should be small: enabled
-// and running time are both the vCPU thread's CPU time, so scaling
-// recovers a constant-rate count; what remains is the read skew of 20
-// counter reads per window (~0.4%, measured 0.996 for every counter in
-// windows 1-3), the task-clock/CPU-time difference (as above), and the
-// first window, whose counters that began in waiting extrapolate from few
-// slices (measured up to +0.5%).
+// 2%. Stated error for the estimates: 3% (and the steal-time slack above).
+// Why it should be small: enabled and running time are both the vCPU
+// thread's CPU time, so scaling recovers a constant-rate count; what
+// remains is the read skew of 20 counter reads per window (~0.4%,
+// measured 0.996 for every counter in windows 1-3), the task-clock/CPU-time
+// difference (as above), and the first window, whose counters that began
+// in waiting extrapolate from few slices (measured up to +0.5%).
+// bench/multiplex_error.sh measures the same with and without a pool.
 TEST_F(Counting, MultiplexedEstimatesOnTwoSlotsStayWithinThreePercent) {
     const ProcessResult r =
         run_counters({"--backend", "time", "--pmu", "version=2,gp=8", "--pool", "2", "--stats"},
@@ -246,13 +280,9 @@ TEST_F(Counting, MultiplexedEstimatesOnTwoSlotsStayWithinThreePercent) {
     const std::uint64_t khz = tsc_khz(records);
     const auto windows = of_kind(records, "window");
     ASSERT_EQ(windows.size(), 4u) << r.out;
-    for (const Record& w : windows) {
-        ASSERT_EQ(counter_keys(w).size(), 10u) << r.out;
-        const double truth = run_time_cycles(w, khz);
-        for (const std::string& key : counter_keys(w)) {
-            EXPECT_NEAR(static_cast<double>(w.at(key)) / truth, 1.0, 0.03)
-                << key << " in window " << w.at("n") << ": estimate " << w.at(key) << ", vCPU ran " << truth;
-        }
+    for (const Record& w : windows) ASSERT_EQ(counter_keys(w).size(), 10u) << r.out;
+    for (const auto& [key, ratios] : run_time_ratios(windows, khz)) {
+        expect_tracks_run_time(ratios, 0.03, key + " estimate / vCPU run time\n" + r.out);
     }
     const auto pools = pool_lines(r.err);
     ASSERT_EQ(pools.size(), 1u) << r.err;
@@ -298,7 +328,7 @@ private:
 // in the median window, or there was no contention to see through); a
 // counter that saw the other VMs' or the host's cycles would read about
 // the TSC window, i.e. > 1/0.6 of its VM's run time, far outside the 3% of
-// the multiplexing tolerance above.
+// the multiplexing tolerance above (and its +10% steal slack).
 TEST_F(Counting, VmsPinnedToOneCpuShareOnePoolAndCountOnlyTheirOwnRunTime) {
     ProcessResult r;
     {
@@ -314,13 +344,9 @@ TEST_F(Counting, VmsPinnedToOneCpuShareOnePoolAndCountOnlyTheirOwnRunTime) {
         const auto windows = of_kind(records, "window", vm);
         ASSERT_EQ(windows.size(), 4u) << "vm" << vm << ": " << r.out;
         std::vector<double> share;
-        for (const Record& w : windows) {
-            const double truth = run_time_cycles(w, khz);
-            EXPECT_NEAR(static_cast<double>(w.at("pmc0")) / truth, 1.0, 0.03)
-                << "vm" << vm << " window " << w.at("n") << ": counted " << w.at("pmc0") << ", it ran " << truth
-                << " (wall " << w.at("tsc") << ")";
-            share.push_back(truth / static_cast<double>(w.at("tsc")));
-        }
+        for (const Record& w : windows) share.push_back(run_time_cycles(w, khz) / static_cast<double>(w.at("tsc")));
+        expect_tracks_run_time(run_time_ratios(windows, khz)["pmc0"], 0.03,
+                               "vm" + std::to_string(vm) + " pmc0 / its own run time\n" + r.out);
         std::sort(share.begin(), share.end());
         EXPECT_LT(share[share.size() / 2], 0.6) << "vm" << vm << " ran alone: nothing shared its CPU";
     }
@@ -398,14 +424,12 @@ TEST_F(Counting, FdLimitsFailClearlyOrLeaveTheCounterUnavailableAndSaySo) {
     ASSERT_EQ(r.status, 0) << r.err << r.out;
     const auto records = parse_records(r.out);
     const std::uint64_t khz = tsc_khz(records);
-    for (const Record& w : of_kind(records, "window")) {
-        const double truth = run_time_cycles(w, khz);
-        for (const std::string& key : counter_keys(w)) {
-            if (key == "pmc0" || key == "pmc1") {
-                EXPECT_NEAR(static_cast<double>(w.at(key)) / truth, 1.0, 0.03) << key << "\n" << r.out;
-            } else {
-                EXPECT_EQ(w.at(key), 0u) << key << " counted without a host counter\n" << r.out;
-            }
+    ASSERT_EQ(of_kind(records, "window").size(), 2u) << r.out;
+    for (const auto& [key, ratios] : run_time_ratios(of_kind(records, "window"), khz)) {
+        if (key == "pmc0" || key == "pmc1") {
+            expect_tracks_run_time(ratios, 0.03, key + " / vCPU run time\n" + r.out);
+        } else {
+            for (double ratio : ratios) EXPECT_EQ(ratio, 0.0) << key << " counted without a host counter\n" << r.out;
         }
     }
     EXPECT_TRUE(contains(r.err, "vpmu run: vm0: 6 counter starts refused, those counters did not count "
