@@ -115,8 +115,10 @@ double run_time_cycles(const Record& window, std::uint64_t khz) {
 // accounting, so time its hypervisor takes from the vCPU thread's CPU is in
 // perf's task-clock -- and so in the time backend's cycles -- but not in
 // the scheduler's CPU time that cpu_us reports. It only ever raises cycles
-// above that truth, in bursts (one window of ~400 read +3.9% while the
-// host was loaded). So a counter's ratio to its vCPU's run time, window
+// above that truth, in bursts: one window of ~400 in a benchmark run read
+// 3.9% off while the host was loaded (its sign went unrecorded; ~3000
+// later windows stayed within 0.6%). So a counter's ratio to its vCPU's
+// run time, window
 // by window, must never fall below 1 - tolerance, never rise above
 // 1 + kStealSlack, and have its median within the tolerance. (A counter
 // that saw other threads' cycles would read far above: see the sharing
