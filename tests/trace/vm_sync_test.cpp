@@ -91,10 +91,12 @@ TEST_F(VmSyncTest, HeartbeatTracesSynchronizeAndNoGuestEventIsMisplaced) {
     const std::uint64_t events = console_u64(run.out, "events");
     EXPECT_EQ(console_u64(run.out, "lost"), 0u) << run.out;
     EXPECT_EQ(console_u64(run.out, "refused"), 0u) << run.out;
-    // 1000 per second is what the guest asks for; each exchange costs it a
-    // system call whose CPL0 path is emulated on PVM hosts (~0.4 ms here),
-    // so it falls behind and skips. A quarter of the asked rate still
-    // proves a periodic heartbeat; the count itself is reported.
+    // 1000 per second is what the guest asks for. Each exchange costs it a
+    // system call (~0.17 ms of emulated CPL0 on PVM hosts) and a late one
+    // does not burst, and a busy host deschedules the vCPU thread for
+    // milliseconds at a time (seen: ~70% of the rate on a loaded 2-core
+    // host). A quarter of the asked rate still proves a periodic
+    // heartbeat; the count itself is reported.
     EXPECT_GE(syncs, 500u) << run.out;
     record("sync_exchanges", static_cast<double>(syncs));
     EXPECT_NE(run.err.find("trace " + traces + "/host: "), std::string::npos) << run.err;
