@@ -75,8 +75,11 @@ bool RunTrace::finish(const std::vector<vmm::VmReport>& reports) {
     std::fputc('\n', stderr);
     for (const vmm::VmReport& r : reports) {
         const vmm::GuestTraceStats& g = r.guest_trace;
-        if (g.flushes == 0 && g.syncs == 0) {
-            std::fprintf(stderr, "vpmu run: trace %s: %s handed over no guest trace\n", g.dir.c_str(), r.name.c_str());
+        if (g.flushes == 0) {
+            // Nothing written: a guest without tracer, or one stopped from
+            // outside before its first flush (its buffer stays in guest memory).
+            std::fprintf(stderr, "vpmu run: trace %s: %s handed over no guest trace (%llu sync exchanges)\n",
+                         g.dir.c_str(), r.name.c_str(), static_cast<unsigned long long>(g.syncs));
             continue;
         }
         std::fprintf(stderr, "vpmu run: trace %s: %llu events, %llu sync exchanges", g.dir.c_str(),

@@ -15,7 +15,8 @@
 //         HPET the same way. The default.
 //   vmm   the VMM's tsc_khz hypercall (KVM_GET_TSC_KHZ), 1 kHz resolution.
 //
-// CPL0 for clock_init (it programs the APIC timer); clock_ns and the
+// CPL0 for clock_init (the apic source uses the APIC timer for the window
+// and leaves it stopped, its LVT entry as it found it); clock_ns and the
 // conversion work in user tasks too (RDTSC is allowed at CPL3).
 #pragma once
 
