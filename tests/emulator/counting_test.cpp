@@ -381,6 +381,13 @@ ProcessResult run_with_fd_limit(unsigned limit, std::vector<std::string> vpmu_ar
 // a reason, never a counter that says nothing and reads 0.
 TEST_F(Counting, FdLimitsFailClearlyOrLeaveTheCounterUnavailableAndSaySo) {
     if (::access("/usr/bin/prlimit", X_OK) != 0) GTEST_SKIP() << "no /usr/bin/prlimit (util-linux) here";
+#ifdef __SANITIZE_ADDRESS__
+    // Seen in ci/test --sanitize: with no descriptor free, every virtual
+    // call the VMM makes fails UBSan's vptr check ("object has invalid
+    // vptr", exit 1) -- the runtime probes memory through a pipe it cannot
+    // open -- so the sweep would test the sanitizer, not the VMM.
+    GTEST_SKIP() << "sanitized build: UBSan's vptr check needs a free file descriptor to probe memory";
+#endif
     const std::vector<std::string> vpmu_args{"--backend", "time", "--pmu", "version=2", "--stats"};
     const std::vector<std::string> guest{"mode=cycles", "gp=1", "windows=2", "iters=10000000"};
     std::optional<unsigned> refused_at, counting_at;
