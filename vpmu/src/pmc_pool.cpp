@@ -127,13 +127,16 @@ public:
     }
 
     std::uint64_t take_overflows() override {
+        // Called before every VM-entry: no lock unless something overflowed.
         std::uint64_t overflowed = host_.take_overflows();
+        if (overflowed == 0) return 0;
         std::lock_guard lock(pool_.mutex_);
         std::uint64_t bound = 0;
-        for (const Entry& e : entries_) {
+        for (std::uint64_t m = overflowed; m; m &= m - 1) {
+            const Entry& e = entries_[static_cast<unsigned>(std::countr_zero(m))];
             if (e.bound) bound |= e.id.bit();
         }
-        return overflowed & bound;
+        return bound;
     }
 
     // Pool-side operations, called with the pool's mutex held.
