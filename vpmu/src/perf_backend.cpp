@@ -82,7 +82,9 @@ bool same_event(const perf_event_attr& a, const perf_event_attr& b) {
 struct PerfBackend::Slot {
     int fd = -1;
     perf_event_attr attr{};
-    std::uint64_t running_at_start = 0;  // time_running when start() enabled it
+    bool enabled = false;
+    std::uint64_t running_at_start = 0;     // time_running when start() enabled it
+    std::uint64_t running_when_stopped = 0;  // time_running read by the last stop()
     ~Slot() {
         if (fd < 0) return;
         overflow::unwatch(fd);
@@ -178,11 +180,15 @@ Result<void> PerfBackend::start(CounterId id, const CounterEvent& event, std::ui
         ioctl(slot->fd, PERF_EVENT_IOC_PERIOD, &host_period) != 0) {
         return make_error(std::string("perf event ioctl: ") + std::strerror(errno));
     }
-    // Disabled, so time_running stands still until the enable.
-    slot->running_at_start = read_event(slot->fd).time_running;
+    // A disabled event's time_running stands still, so it is still what the
+    // last stop() read (0 for a new event): no read on the restart path,
+    // which every overflow takes. Restarted while running: ask.
+    slot->running_at_start =
+        slot->enabled ? read_event(slot->fd).time_running : slot->running_when_stopped;
     if (ioctl(slot->fd, PERF_EVENT_IOC_ENABLE, 0) != 0) {
         return make_error(std::string("perf event ioctl(ENABLE): ") + std::strerror(errno));
     }
+    slot->enabled = true;
     return {};
 }
 
@@ -201,7 +207,10 @@ std::uint64_t PerfBackend::stop(CounterId id) {
     if (!slot) return 0;
     ioctl(slot->fd, PERF_EVENT_IOC_DISABLE, 0);
     pending_.fetch_and(~id.bit(), std::memory_order_relaxed);
-    return to_events(read_event(slot->fd).value);
+    const Reading r = read_event(slot->fd);
+    slot->enabled = false;
+    slot->running_when_stopped = r.time_running;
+    return to_events(r.value);
 }
 
 std::uint64_t PerfBackend::take_overflows() { return pending_.exchange(0, std::memory_order_relaxed); }
