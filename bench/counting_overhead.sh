@@ -22,7 +22,7 @@
 # shows what the vCPU itself spent). Prints them, and JSON with --json.
 set -euo pipefail
 
-root=$(cd "$(dirname "$0")/.." && pwd)
+source "$(dirname "$0")/lib.sh"
 runs=7 windows=5 iters=200000000 json="" build="$root/build"
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -37,9 +37,7 @@ while [ $# -gt 0 ]; do
 done
 vpmu="$build/emulator/vpmu"
 guest="$build/guests/counters.elf"
-for f in "$vpmu" "$guest"; do
-  [ -e "$f" ] || { echo "counting_overhead: $f is missing; build first" >&2; exit 1; }
-done
+bench_need "$vpmu" "$guest"
 
 samples=$(mktemp) log=$(mktemp)
 trap 'rm -f "$samples" "$log"' EXIT
@@ -51,9 +49,7 @@ for ((r = 0; r < runs; r++)); do
       counting) args=(--pmu version=2 --backend time) guest_args=(gp=4 fixed=1) ;;
       multiplexed) args=(--pmu version=2 --backend time --pool 2) guest_args=(gp=4 fixed=1) ;;
     esac
-    if ! "$vpmu" run --timeout 120 "${args[@]}" "$guest" -- "${workload[@]}" "${guest_args[@]}" >"$log" 2>&1; then
-      echo "counting_overhead: the $config run failed:" >&2; cat "$log" >&2; exit 1
-    fi
+    bench_vpmu_run "$config" "$log" "${args[@]}" "$guest" -- "${workload[@]}" "${guest_args[@]}"
     # "CONFIG WALL_MS CPU_MS COUNTERS" per run.
     awk -v c="$config" '
       function val(k,   i, kv) { for (i = 2; i <= NF; i++) { split($i, kv, "="); if (kv[1] == k) return kv[2] } return "" }

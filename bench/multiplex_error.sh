@@ -23,7 +23,7 @@
 # but not in the CPU time, so time-backend errors lean positive in bursts.)
 set -euo pipefail
 
-root=$(cd "$(dirname "$0")/.." && pwd)
+source "$(dirname "$0")/lib.sh"
 runs=3 json="" build="$root/build"
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -36,17 +36,12 @@ while [ $# -gt 0 ]; do
 done
 vpmu="$build/emulator/vpmu"
 guest="$build/guests/counters.elf"
-for f in "$vpmu" "$guest"; do
-  [ -e "$f" ] || { echo "multiplex_error: $f is missing; build first" >&2; exit 1; }
-done
+bench_need "$vpmu" "$guest"
 
 samples=$(mktemp) log=$(mktemp)
 trap 'rm -f "$samples" "$log"' EXIT
 run() {  # run CASE VPMU-ARGS... -- GUEST-ARGS...
-  local case=$1; shift
-  if ! "$vpmu" run --timeout 120 "$@" >"$log" 2>&1; then
-    echo "multiplex_error: the $case run failed:" >&2; cat "$log" >&2; exit 1
-  fi
+  bench_vpmu_run "$1" "$log" "${@:2}"
 }
 for ((r = 0; r < runs; r++)); do
   for pool in 2 none; do

@@ -31,7 +31,7 @@
 # PMI. Prints medians over all kept rounds, and JSON with --json.
 set -euo pipefail
 
-root=$(cd "$(dirname "$0")/.." && pwd)
+source "$(dirname "$0")/lib.sh"
 runs=3 rounds=30 period=1000000 json="" build="$root/build"
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -46,9 +46,7 @@ while [ $# -gt 0 ]; do
 done
 vpmu="$build/emulator/vpmu"
 guest="$build/guests/counters.elf"
-for f in "$vpmu" "$guest"; do
-  [ -e "$f" ] || { echo "pmi_latency: $f is missing; build first" >&2; exit 1; }
-done
+bench_need "$vpmu" "$guest"
 
 samples=$(mktemp) log=$(mktemp)
 trap 'rm -f "$samples" "$log"' EXIT
@@ -56,10 +54,8 @@ for delivery in nmi vector; do
   vector=0
   [ "$delivery" = vector ] && vector=240
   for ((r = 0; r < runs; r++)); do
-    if ! "$vpmu" run --timeout 120 --backend time --pmu version=2 --stats "$guest" -- \
-         mode=pmi-latency rounds="$rounds" period="$period" vector="$vector" >"$log" 2>&1; then
-      echo "pmi_latency: the guest run failed:" >&2; cat "$log" >&2; exit 1
-    fi
+    bench_vpmu_run guest "$log" --backend time --pmu version=2 --stats "$guest" -- \
+      mode=pmi-latency rounds="$rounds" period="$period" vector="$vector"
     # One line per round: delivery lo hi mid (us), or "drop REASON";
     # one "vmm MEAN_US" line per run.
     awk -v d="$delivery" '

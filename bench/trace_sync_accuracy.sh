@@ -15,7 +15,7 @@
 # guest calibrating its TSC against the APIC timer.
 set -euo pipefail
 
-root=$(cd "$(dirname "$0")/.." && pwd)
+source "$(dirname "$0")/lib.sh"
 runs=5 seconds=2 hz=1000 clock=apic json="" build="$root/build"
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -31,9 +31,7 @@ while [ $# -gt 0 ]; do
 done
 vpmu="$build/emulator/vpmu"
 guest="$build/guests/heartbeat.elf"
-for f in "$vpmu" "$guest"; do
-  [ -e "$f" ] || { echo "trace_sync_accuracy: $f is missing; build first" >&2; exit 1; }
-done
+bench_need "$vpmu" "$guest"
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

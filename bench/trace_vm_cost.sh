@@ -24,7 +24,7 @@
 # them.
 set -euo pipefail
 
-root=$(cd "$(dirname "$0")/.." && pwd)
+source "$(dirname "$0")/lib.sh"
 pairs=5 ms=2000 json="" build="$root/build"
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -38,9 +38,7 @@ while [ $# -gt 0 ]; do
 done
 vpmu="$build/emulator/vpmu"
 guest="$build/guests/heartbeat.elf"
-for f in "$vpmu" "$guest"; do
-  [ -e "$f" ] || { echo "trace_vm_cost: $f is missing; build first" >&2; exit 1; }
-done
+bench_need "$vpmu" "$guest"
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

@@ -13,7 +13,7 @@
 # them as JSON with --json.
 set -euo pipefail
 
-root=$(cd "$(dirname "$0")/.." && pwd)
+source "$(dirname "$0")/lib.sh"
 runs=5 n=20000 json="" build="$root/build"
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -27,9 +27,7 @@ while [ $# -gt 0 ]; do
 done
 vpmu="$build/emulator/vpmu"
 guest="$build/tests/emulator/guests/bringup64.elf"
-for f in "$vpmu" "$guest"; do
-  [ -e "$f" ] || { echo "vmm_exit_cost: $f is missing; build first" >&2; exit 1; }
-done
+bench_need "$vpmu" "$guest"
 
 samples=$(mktemp)
 trap 'rm -f "$samples"' EXIT
