@@ -24,7 +24,10 @@ void BM_TracepointDisabled(benchmark::State& state) {
 }
 BENCHMARK(BM_TracepointDisabled);
 
-void BM_TracepointEnabled(benchmark::State& state) {
+// Runs `emit(i)` per iteration with a host trace recording into a
+// temporary directory, then stops and removes the trace.
+template <class Emit>
+void with_enabled_trace(benchmark::State& state, Emit emit) {
     std::string dir = (std::filesystem::temp_directory_path() / "vpmu-bench-XXXXXX").string();
     if (!mkdtemp(dir.data())) {
         state.SkipWithError("mkdtemp failed");
@@ -36,9 +39,7 @@ void BM_TracepointEnabled(benchmark::State& state) {
         return;
     }
     std::uint32_t i = 0;
-    for (auto _ : state) {
-        tp::vcpu_exit(0, 2, i++);
-    }
+    for (auto _ : state) emit(i++);
     (void)(*trace)->stop();
     const auto stats = (*trace)->stats();
     state.counters["bytes_per_event"] = stats.events ? double(stats.bytes) / double(stats.events) : 0;
@@ -46,24 +47,14 @@ void BM_TracepointEnabled(benchmark::State& state) {
     trace->reset();
     std::filesystem::remove_all(dir);
 }
+
+void BM_TracepointEnabled(benchmark::State& state) {
+    with_enabled_trace(state, [](std::uint32_t i) { tp::vcpu_exit(0, 2, i); });
+}
 BENCHMARK(BM_TracepointEnabled);
 
 void BM_TracepointEnabledSyncEvent(benchmark::State& state) {
-    std::string dir = (std::filesystem::temp_directory_path() / "vpmu-bench-XXXXXX").string();
-    if (!mkdtemp(dir.data())) {
-        state.SkipWithError("mkdtemp failed");
-        return;
-    }
-    auto trace = HostTrace::start(dir + "/host");
-    if (!trace) {
-        state.SkipWithError(trace.error().message.c_str());
-        return;
-    }
-    std::uint32_t i = 0;
-    for (auto _ : state) tp::vmsync_gh_host(i++, 0x1234);
-    (void)(*trace)->stop();
-    trace->reset();
-    std::filesystem::remove_all(dir);
+    with_enabled_trace(state, [](std::uint32_t i) { tp::vmsync_gh_host(i, 0x1234); });
 }
 BENCHMARK(BM_TracepointEnabledSyncEvent);
 
